@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository (package) root, found from this file whether run from src/ via tsx or from dist/src. */
+export const repoRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('vlm: package.json not found above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+})();
+
+/** Where the shared datasets live: $VLM_DATA, else ../shared/data beside the repo. */
+export function dataDir(): string {
+  return resolve(process.env.VLM_DATA ?? join(repoRoot, '..', 'shared', 'data'));
+}
+
+/** Folder of one dataset, or undefined when it is not present on this machine. */
+export function datasetDir(name: 'flickr8k' | 'gtsrb' | 'medpix'): string | undefined {
+  const dir = join(dataDir(), name);
+  return existsSync(dir) ? dir : undefined;
+}
+
+/** Fashion-MNIST from the Debian package dataset-fashion-mnist (or $VLM_FASHION_MNIST). */
+export function fashionMnistDir(): string | undefined {
+  const dir = process.env.VLM_FASHION_MNIST ?? '/usr/share/datasets/fashion-mnist';
+  return existsSync(dir) ? dir : undefined;
+}
+
+/** The shipped default model folder. */
+export const defaultModelDir: string = join(repoRoot, 'models', 'default');
+
+/** Scratch space for caches (tower features, extracted data); never committed. */
+export function cacheDir(...parts: string[]): string {
+  return join(resolve(process.env.VLM_CACHE ?? join(repoRoot, '.cache')), ...parts);
+}
