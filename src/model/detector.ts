@@ -1,5 +1,5 @@
-import sharp from 'sharp';
-import { isRgbImage, type ImageInput, type RgbImage } from '../image/types.js';
+import { decodeImage } from '../image/decode.js';
+import type { ImageInput } from '../image/types.js';
 import { InputError } from '../util/errors.js';
 import { runCenternet } from './detector-centernet.js';
 import { COCO_LABELS, NUM_COCO_CLASSES } from './detector-labels.js';
@@ -43,20 +43,6 @@ export interface Detector {
 
 export const DEFAULT_DETECT_OPTIONS: Required<DetectOptions> = { minScore: 0.2, iouThreshold: 0.5, maxDetections: 20 };
 
-// TODO: switch to src/image decodeImage once it is committed (limits, EXIF and formats live there).
-async function toRgb(input: ImageInput): Promise<RgbImage> {
-  if (isRgbImage(input)) {
-    if (input.data.length !== input.width * input.height * 3) throw new InputError(`RgbImage data length ${input.data.length} != ${input.width}x${input.height}x3`);
-    return input;
-  }
-  try {
-    const { data, info } = await sharp(input).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-  } catch (err) {
-    throw new InputError(`cannot decode image${typeof input === 'string' ? ' ' + input : ''}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /**
  * A COCO object detector whose weights ship inside the installed npm package (no download).
  * centernet (MB3-CenterNet, 4 MB, in @vladmandic/human) is the default and the only kind installed by default;
@@ -74,7 +60,7 @@ export async function loadDetector(kind: DetectorKind = 'centernet', opts: { mod
   async function analyze(image: ImageInput, detectOpts: DetectOptions = {}): Promise<DetectorAnalysis> {
     if (disposed) throw new InputError('detector was disposed');
     const o = { ...DEFAULT_DETECT_OPTIONS, ...detectOpts };
-    const { candidates, classMax } = await runCenternet(model, await toRgb(image));
+    const { candidates, classMax } = await runCenternet(model, await decodeImage(image));
     const detections = nmsPerClass(candidates, o).map((c) => ({
       label: COCO_LABELS[c.classId],
       classId: c.classId,
