@@ -1,6 +1,6 @@
 /**
  * Maps one word to vocabulary entries, backing off only when the surface form is unknown:
- * clitics ("dog's" -> dog 's), apostrophe-free spellings ("don't" -> dont), hyphen/period parts
+ * clitics ("dog's" -> dog 's, "aren't" -> are not), apostrophe-free spellings ("don't" -> dont), hyphen/period parts
  * ("blue-green" -> blue green), then plural/verb suffixes ("puppies" -> puppy, "running" -> run).
  * The vocabulary extractor runs the same function against the full embedding list, so every piece
  * it can produce at run time is in the shipped vocabulary.
@@ -12,24 +12,25 @@ export type Has = (word: string) => boolean;
 /** A resolved piece: a vocabulary entry, or null for an unknown piece (becomes [UNK]). */
 export type Piece = string | null;
 
-const TRAILING_CLITICS = ["'s", "'re", "'ve", "'ll", "'d", "'m"];
+const TRAILING_CLITICS = ["n't", "'s", "'re", "'ve", "'ll", "'d", "'m"];
+// A clitic without its own vocabulary entry stands for a full word ("aren't" -> are not); "'s" (is, has
+// or possessive) and "'d" (had or would) are ambiguous and are dropped instead.
+const CLITIC_WORDS: Readonly<Record<string, string>> = { "n't": 'not', "'re": 'are', "'ve": 'have', "'ll": 'will', "'m": 'am' };
 const MIN_STEM = 3;
 
 /** Pieces for `word` (one chunk from segment()). [] means nothing to emit (an unknown bare clitic). */
 export function resolveWord(word: string, has: Has): Piece[] {
   if (has(word)) return [word];
-  if (word.startsWith("'") || word === "n't") return []; // bare clitic we have no entry for: drop, not [UNK]
+  if (word.startsWith("'") || word === "n't") return clitic(word, has); // Flickr8k writes "man 's", "do n't"
 
   if (word.includes("'")) {
-    if (word.endsWith("n't")) {
-      const joined = word.replace(/'/g, ''); // "don't" -> "dont", "isn't" -> "isnt"
-      if (has(joined)) return [joined];
-      return [...resolveWord(word.slice(0, -3), has), ...(has("n't") ? ["n't"] : [])];
-    }
     for (const c of TRAILING_CLITICS) {
-      if (word.endsWith(c) && word.length > c.length) {
-        return [...resolveWord(word.slice(0, -c.length), has), ...(has(c) ? [c] : [])];
+      if (!word.endsWith(c) || word.length === c.length) continue;
+      if (c === "n't") {
+        const joined = word.replace(/'/g, ''); // "don't" -> "dont", "isn't" -> "isnt"
+        if (has(joined)) return [joined];
       }
+      return [...resolveWord(word.slice(0, -c.length), has), ...clitic(c, has)];
     }
     const joined = word.replace(/'/g, ''); // "o'clock" -> "oclock"
     if (has(joined)) return [joined];
@@ -40,6 +41,13 @@ export function resolveWord(word: string, has: Has): Piece[] {
 
   for (const c of backoffCandidates(word)) if (has(c)) return [c];
   return [null];
+}
+
+/** A clitic as itself if known, else the word it stands for if known, else nothing. */
+function clitic(c: string, has: Has): Piece[] {
+  if (has(c)) return [c];
+  const full = CLITIC_WORDS[c];
+  return full !== undefined && has(full) ? [full] : [];
 }
 
 function splitParts(parts: string[], has: Has): Piece[] {

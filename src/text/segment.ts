@@ -65,6 +65,7 @@ function cleanWord(run: string): string[] {
 
 /** True when `w` (already normalised) segments to exactly itself: only such vocabulary entries can ever be emitted. */
 export function isSingleUnit(w: string): boolean {
+  if (/^[a-z0-9]+$/.test(w)) return true; // fast path: the extractor checks ~340k words
   const chunks = segment(w);
   return chunks.length === 1 && chunks[0].text === w && chunks[0].kind !== 'pictograph';
 }

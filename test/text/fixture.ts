@@ -8,7 +8,7 @@ export const tinyJson: TokenizerJSON = {
   maxLength: 32,
   specials: [...SPECIALS],
   en: ['the', 'a', 'dog', "'s", 'man', 'run', 'puppy', 'box', 'jump', 'ride', 'fall', 'is', 'in', 'red',
-    't-shirt', 'blue', 'green', 'dont', '&', '3', 'ball', 'cat', 'on', 'grass'],
+    't-shirt', 'blue', 'green', 'dont', 'are', 'not', 'they', 'will', '&', '3', 'ball', 'cat', 'on', 'grass'],
   zh: ['一', '只', '狗', '在', '跑', '猫', '草', '地', '上'],
 };
 

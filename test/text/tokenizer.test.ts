@@ -33,6 +33,9 @@ test("English: possessive 's, attached or split as in Flickr8k, and dropped when
   const noClitic = tiny({ en: tinyJson.en.filter((w) => w !== "'s") });
   assert.deepEqual(noClitic.tokenize("the dog's ball"), ['the', 'dog', 'ball']);
   assert.deepEqual(tok.tokenize("don't run"), ['dont', 'run']);
+  assert.deepEqual(tok.tokenize("they aren't running"), ['they', 'are', 'not', 'run']);
+  assert.deepEqual(tok.tokenize("they 're running , they'll run"), ['they', 'are', 'run', 'they', 'will', 'run']);
+  assert.deepEqual(tok.tokenize("they'd run"), ['they', 'run']);
 });
 
 test('English: plural/verb backoff only when the surface form is unknown', () => {
