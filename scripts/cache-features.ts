@@ -1,0 +1,168 @@
+/**
+ * Extract and cache frozen image-tower features for a whole dataset, original and mirrored.
+ * Layout and reader: src/model/feature-cache.ts (readFeatureCache(tower, tap, { dataset, flip })).
+ *
+ *   node dist/scripts/cache-features.js --tower mobilenet_v2_mid [--dataset flickr8k|gtsrb|medpix]
+ *       [--taps final_gap,b13_gmp,...] [--maps] [--no-flip] [--workers 2] [--batch 16] [--chunk 128]
+ *       [--limit N] [--restart]
+ *   node dist/scripts/cache-features.js --list            endpoints and taps of every tower
+ *
+ * Default taps: gap and gmp of every endpoint, plus final_map (fp16) for mobilenet_v2_mid or with --maps.
+ * Resumable: rows are computed in chunks, each stored as its own file; rerun the same command to continue.
+ */
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { openChunkedFeatureWriter, featureDir, type ChunkedFeatureWriter, type FeatureDataset } from '../src/model/feature-cache.js';
+import { parseTowerId, TOWER_ENDPOINTS, TOWER_NAMES, type TowerId } from '../src/model/image-tower.js';
+import { loadGtsrb } from '../src/train/datasets/gtsrb.js';
+import { loadMedpix } from '../src/train/datasets/medpix.js';
+import { requireDataset } from '../src/train/datasets/require-dataset.js';
+import { UsageError } from '../src/util/errors.js';
+import { log } from '../src/util/log.js';
+import { progress } from '../src/util/progress.js';
+import type { Job, Reply, WorkerInit } from './cache-features-worker.js';
+
+const { values } = parseArgs({
+  options: {
+    tower: { type: 'string' },
+    dataset: { type: 'string', default: 'flickr8k' },
+    taps: { type: 'string' },
+    maps: { type: 'boolean', default: false },
+    'no-flip': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '16' },
+    chunk: { type: 'string', default: '128' },
+    limit: { type: 'string' },
+    restart: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+  },
+});
+
+if (values.list) {
+  for (const t of TOWER_NAMES) {
+    for (const [e, ep] of Object.entries(TOWER_ENDPOINTS[t])) console.log(`${t}\t${e}\t[${ep.shape.join(',')}]\t${ep.note}\t${ep.node}`);
+  }
+  process.exit(0);
+}
+if (!values.tower) throw new UsageError('cache-features: --tower is required (e.g. --tower mobilenet_v2_mid); --list shows the towers');
+const towerId = values.tower as TowerId;
+const { name } = parseTowerId(towerId);
+const dataset = values.dataset as FeatureDataset;
+const flip = !values['no-flip'];
+const endpoints = Object.keys(TOWER_ENDPOINTS[name]);
+const taps = values.taps?.split(',') ?? [
+  ...endpoints.flatMap((e) => [`${e}_gap`, `${e}_gmp`]),
+  ...(values.maps || name === 'mobilenet_v2_mid' ? ['final_map'] : []),
+];
+const nWorkers = Math.max(1, Number(values.workers));
+const batch = Math.max(1, Number(values.batch));
+const chunk = Math.max(1, Number(values.chunk));
+
+/** Image paths of a dataset; names are the paths relative to its folder (stable row keys). */
+function datasetImages(ds: string): { dir: string; paths: string[] } {
+  if (ds === 'flickr8k') {
+    const dir = requireDataset('flickr8k', 'Flickr8k');
+    // All 8,091 images (the splits cover 8,000), sorted by name so the row order is stable.
+    const files = readdirSync(join(dir, 'images')).filter((f) => f.endsWith('.jpg')).sort();
+    return { dir: join(dir, 'images'), paths: files.map((f) => join(dir, 'images', f)) };
+  }
+  if (ds === 'gtsrb') {
+    const dir = requireDataset('gtsrb', 'GTSRB');
+    const g = loadGtsrb();
+    return { dir, paths: [...g.train, ...g.test].map((x) => x.path) };
+  }
+  if (ds === 'medpix') {
+    const dir = requireDataset('medpix', 'MedPix');
+    return { dir: join(dir, 'images'), paths: loadMedpix().map((r) => r.path) };
+  }
+  throw new UsageError(`cache-features: unknown --dataset ${ds}; use flickr8k, gtsrb or medpix`);
+}
+
+const { dir, paths: allPaths } = datasetImages(dataset);
+const paths = values.limit ? allPaths.slice(0, Number(values.limit)) : allPaths;
+const names = paths.map((p) => relative(dir, p));
+const variants = flip ? ['orig', 'flip'] : ['orig'];
+
+const writers = new Map<string, ChunkedFeatureWriter>();
+for (const tap of taps) {
+  const ep = TOWER_ENDPOINTS[name][tap.slice(0, tap.lastIndexOf('_'))];
+  if (!ep) throw new UsageError(`cache-features: ${name} has no tap ${tap}; --list shows the endpoints`);
+  const isMap = tap.endsWith('_map');
+  for (const v of variants) {
+    const spec = {
+      tower: towerId,
+      tap,
+      dataset,
+      flip: v === 'flip',
+      dtype: isMap ? ('f16' as const) : ('f32' as const),
+      shape: isMap ? [...ep.shape] : [ep.shape[2]],
+      meta: { tool: 'scripts/cache-features.ts', node: ep.node, limit: values.limit ?? null },
+    };
+    writers.set(`${tap}|${v}`, openChunkedFeatureWriter(spec, names, { restart: values.restart }));
+  }
+}
+
+const jobs: Job[] = [];
+for (let first = 0; first < paths.length; first += chunk) {
+  if ([...writers.values()].every((w) => w.hasChunk(first))) continue;
+  jobs.push({ first, paths: paths.slice(first, first + chunk) });
+}
+const todo = jobs.reduce((a, j) => a + j.paths.length, 0);
+log(
+  `cache-features: ${towerId} on ${dataset}: ${paths.length} images, ${todo} to do, taps ${taps.join(',')}, ` +
+    `${variants.join('+')}, ${nWorkers} workers x batch ${batch} -> ${featureDir(towerId, '<tap>')}`,
+);
+
+const start = Date.now();
+let done = 0;
+let lastLog = 0;
+const bar = progress(`features ${towerId}/${dataset}`, todo);
+
+function report(force = false): void {
+  const secs = (Date.now() - start) / 1000;
+  if (!force && secs - lastLog < 30) return;
+  lastLog = secs;
+  const rate = done / Math.max(secs, 1e-9);
+  const eta = rate > 0 ? (todo - done) / rate : Infinity;
+  log(`  ${done}/${todo} images  ${rate.toFixed(2)} img/s (x${variants.length} passes)  elapsed ${(secs / 60).toFixed(1)} min  ETA ${(eta / 60).toFixed(1)} min`);
+}
+
+async function runWorker(id: number): Promise<void> {
+  const init: WorkerInit = { tower: towerId, taps, flip, batch };
+  const worker = new Worker(new URL('./cache-features-worker.js', import.meta.url), { workerData: init });
+  await new Promise<void>((resolve, reject) => {
+    const next = () => {
+      const job = jobs.shift();
+      worker.postMessage(job ?? null);
+      if (!job) resolve();
+    };
+    worker.on('error', reject);
+    worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker ${id} exited with code ${code}`))));
+    worker.on('message', (msg: Reply) => {
+      if (msg.type === 'ready') {
+        log(`  worker ${id}: tower loaded in ${msg.loadMs.toFixed(0)} ms`);
+      } else if (msg.type === 'error') {
+        reject(new Error(`worker ${id}, rows from ${msg.first}: ${msg.message}`));
+        return;
+      } else {
+        for (const [key, rows] of Object.entries(msg.out)) writers.get(key)!.writeChunk(msg.first, rows);
+        done += msg.count;
+        bar.tick(msg.count);
+        report();
+      }
+      next();
+    });
+  });
+}
+
+try {
+  await Promise.all(Array.from({ length: Math.min(nWorkers, Math.max(1, jobs.length)) }, (_, i) => runWorker(i)));
+} finally {
+  bar.stop();
+}
+report(true);
+for (const w of writers.values()) w.finish();
+const secs = (Date.now() - start) / 1000;
+log(`cache-features: done ${towerId}/${dataset}: ${todo} images in ${(secs / 60).toFixed(1)} min (${(todo / Math.max(secs, 1e-9)).toFixed(2)} img/s, ${variants.length} passes each)`);
