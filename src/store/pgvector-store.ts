@@ -1,0 +1,322 @@
+import pg from 'pg';
+import { UsageError, VlmError } from '../util/errors.js';
+import { metadataPath, metadataTakenAt } from './metadata-fields.js';
+import { checkVector, dedupeById, dimMismatch } from './store-input.js';
+import type { ScanOptions, SearchFilter, SearchHit, VectorItem, VectorStore } from './vector-store.js';
+
+export interface PgVectorStoreOptions {
+  /** vector size; needed only to create the table before the first upsert (else read from it) */
+  dim?: number;
+  /** table name (default 'vlm_vectors', or `?table=` in the connection string) */
+  table?: string;
+  /** HNSW candidate list per query (pgvector's hnsw.ef_search; default 100, always >= k) */
+  efSearch?: number;
+  /** HNSW build parameters (pgvector defaults 16 / 64) */
+  m?: number;
+  efConstruction?: number;
+  /** connections in the pool (default 4) */
+  poolSize?: number;
+}
+
+/** Rows per INSERT statement: 6 parameters each stays far below PostgreSQL's 65535-parameter limit. */
+const INSERT_CHUNK = 500;
+
+/** pgvector's text form; 9 significant digits round-trip any float32 exactly. */
+export function vectorLiteral(v: Float32Array): string {
+  let s = '[';
+  for (let i = 0; i < v.length; i++) s += (i ? ',' : '') + (v[i] === 0 ? '0' : v[i].toPrecision(9));
+  return s + ']';
+}
+
+function parseVector(text: string): Float32Array {
+  return Float32Array.from(JSON.parse(text) as number[]);
+}
+
+/** LIKE pattern matching a plain prefix: `\`, `%` and `_` in the prefix match themselves. */
+function likePrefix(prefix: string): string {
+  return prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+/** Splits `?table=name` off a connection string (pg would pass unknown parameters to the server). */
+export function parsePgSpec(spec: string): { url: string; table?: string } {
+  const u = new URL(spec);
+  const table = u.searchParams.get('table') ?? undefined;
+  u.searchParams.delete('table');
+  return { url: u.toString(), table };
+}
+
+function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new UsageError(`invalid table name '${name}': use lower-case letters, digits and _`);
+  }
+  return `"${name}"`;
+}
+
+/** WHERE conditions for the filters, with their parameters numbered from `first`. */
+function pgWhere(filter: SearchFilter, first: number): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (cond: (p: string) => string, value: unknown) => {
+    params.push(value);
+    parts.push(cond(`$${first + params.length - 1}`));
+  };
+  if (filter.pathPrefix !== undefined) add((p) => `path LIKE ${p} ESCAPE '\\'`, likePrefix(filter.pathPrefix));
+  if (filter.dateFrom !== undefined) add((p) => `taken_at >= ${p}`, new Date(filter.dateFrom));
+  if (filter.dateTo !== undefined) add((p) => `taken_at <= ${p}`, new Date(filter.dateTo));
+  if (filter.excludeIds?.length) add((p) => `id <> ALL(${p}::text[])`, filter.excludeIds);
+  return { sql: parts.length ? 'WHERE ' + parts.join(' AND ') : '', params };
+}
+
+interface Row {
+  id: string;
+  metadata: Record<string, unknown> | null;
+  embedding?: string;
+  distance?: number;
+}
+
+/**
+ * Vector store on PostgreSQL + pgvector: one table (id, embedding, metadata jsonb, path, taken_at)
+ * with an HNSW cosine index, so search is `ORDER BY embedding <=> $1 LIMIT k` with the filters in WHERE.
+ * Filtered queries use pgvector's iterative index scan (0.8+) so a narrow filter still yields k hits.
+ */
+export class PgVectorStore implements VectorStore {
+  private closed = false;
+  private readonly tuned = new WeakSet<pg.PoolClient>();
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly table: string,
+    private readonly tableName: string,
+    private _dim: number | undefined,
+    private readonly opts: PgVectorStoreOptions,
+  ) {}
+
+  static async open(spec: string, options: PgVectorStoreOptions = {}): Promise<PgVectorStore> {
+    const { url, table: fromUrl } = parsePgSpec(spec);
+    const tableName = options.table ?? fromUrl ?? 'vlm_vectors';
+    const table = quoteIdent(tableName);
+    const efSearch = Math.max(1, Math.floor(options.efSearch ?? 100));
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 4 });
+    // an idle client's error (server restart) must not crash the process; the next query reports it
+    pool.on('error', () => undefined);
+    try {
+      await pool.query('CREATE EXTENSION IF NOT EXISTS vector');
+    } catch (err) {
+      await pool.end();
+      throw new VlmError(
+        `cannot use PostgreSQL at ${new URL(url).host}: ${(err as Error).message} ` +
+          '(is the server running, and is pgvector installed on it? see docs/postgres.md)',
+        { cause: err },
+      );
+    }
+    const stored = await PgVectorStore.storedDim(pool, tableName);
+    if (stored !== undefined && options.dim !== undefined && stored !== options.dim) {
+      await pool.end();
+      throw dimMismatch(`table ${tableName}`, stored, options.dim);
+    }
+    const store = new PgVectorStore(pool, table, tableName, stored, { ...options, efSearch });
+    if (stored === undefined && options.dim !== undefined) await store.createTable(options.dim);
+    return store;
+  }
+
+  /** The n of the embedding column's vector(n), or undefined when the table does not exist. */
+  private static async storedDim(pool: pg.Pool, tableName: string): Promise<number | undefined> {
+    const r = await pool.query<{ dim: number }>(
+      `SELECT a.atttypmod AS dim FROM pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attname = 'embedding' AND NOT a.attisdropped`,
+      [tableName],
+    );
+    return r.rows[0]?.dim;
+  }
+
+  get dim(): number | undefined {
+    return this._dim;
+  }
+
+  private where(): string {
+    return `table ${this.tableName}`;
+  }
+
+  private async createTable(dim: number): Promise<void> {
+    const t = this.table;
+    const ix = (suffix: string) => quoteIdent(`${this.tableName}_${suffix}`.slice(0, 63));
+    const m = this.opts.m ?? 16;
+    const efc = this.opts.efConstruction ?? 64;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${t} (
+           id text PRIMARY KEY,
+           embedding vector(${dim}) NOT NULL,
+           metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+           path text,
+           taken_at timestamptz)`,
+      );
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS ${ix('embedding_hnsw')} ON ${t}
+           USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`,
+      );
+      // text_pattern_ops lets `path LIKE 'prefix%'` use the index in any collation
+      await client.query(`CREATE INDEX IF NOT EXISTS ${ix('path')} ON ${t} (path text_pattern_ops)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS ${ix('taken_at')} ON ${t} (taken_at)`);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    const stored = await PgVectorStore.storedDim(this.pool, this.tableName);
+    if (stored !== dim) throw dimMismatch(this.where(), stored ?? -1, dim);
+    this._dim = dim;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new VlmError(`${this.where()} store is closed`);
+  }
+
+  /**
+   * A pooled connection with the search settings applied once per session: ef_search, and iterative
+   * index scans (pgvector >= 0.8; older servers ignore it) so filtered queries still return k rows.
+   */
+  private async withSearchClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      if (!this.tuned.has(client)) {
+        await client.query(`SET hnsw.ef_search = ${this.opts.efSearch}`);
+        await client.query('SET hnsw.iterative_scan = strict_order').catch(() => undefined);
+        this.tuned.add(client);
+      }
+      return await fn(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  async upsert(items: VectorItem[]): Promise<void> {
+    this.assertOpen();
+    if (items.length === 0) return;
+    // sorted ids: concurrent upserts lock rows in one order, so they cannot deadlock each other
+    const batch = dedupeById(items).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const dim = this._dim ?? batch[0].vector.length;
+    for (const item of batch) checkVector(this.where(), item.vector, dim);
+    if (this._dim === undefined) await this.createTable(dim);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
+        const chunk = batch.slice(i, i + INSERT_CHUNK);
+        const params: unknown[] = [];
+        const rows = chunk.map((item) => {
+          const t = metadataTakenAt(item.metadata);
+          params.push(item.id, vectorLiteral(item.vector), JSON.stringify(item.metadata ?? {}), metadataPath(item.metadata), t === null ? null : new Date(t));
+          const b = params.length - 5;
+          return `($${b + 1}, $${b + 2}::vector, $${b + 3}::jsonb, $${b + 4}, $${b + 5}::timestamptz)`;
+        });
+        await client.query(
+          `INSERT INTO ${this.table} (id, embedding, metadata, path, taken_at) VALUES ${rows.join(', ')}
+           ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata,
+             path = EXCLUDED.path, taken_at = EXCLUDED.taken_at`,
+          params,
+        );
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    this.assertOpen();
+    if (ids.length === 0 || this._dim === undefined) return;
+    await this.pool.query(`DELETE FROM ${this.table} WHERE id = ANY($1::text[])`, [ids]);
+  }
+
+  async get(ids: string[]): Promise<VectorItem[]> {
+    this.assertOpen();
+    if (ids.length === 0 || this._dim === undefined) return [];
+    const r = await this.pool.query<Row>(`SELECT id, embedding::text AS embedding, metadata FROM ${this.table} WHERE id = ANY($1::text[])`, [ids]);
+    const found = new Map(r.rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = found.get(id);
+      return row ? [{ id, vector: parseVector(row.embedding!), metadata: row.metadata ?? {} }] : [];
+    });
+  }
+
+  async search(vector: Float32Array, k: number, filter: SearchFilter = {}): Promise<SearchHit[]> {
+    this.assertOpen();
+    if (this._dim === undefined || k <= 0) return [];
+    checkVector(this.where(), vector, this._dim);
+    const where = pgWhere(filter, 3);
+    const sql = `SELECT id, metadata, embedding <=> $1::vector AS distance FROM ${this.table} ${where.sql}
+                 ORDER BY embedding <=> $1::vector LIMIT $2`;
+    const params = [vectorLiteral(vector), Math.floor(k), ...where.params];
+    const rows = await this.withSearchClient(async (client) => {
+      if (k <= this.opts.efSearch!) return (await client.query<Row>(sql, params)).rows;
+      // HNSW returns at most ef_search rows per scan: widen it for this query only
+      await client.query('BEGIN');
+      try {
+        await client.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.min(1000, Math.floor(k)))]);
+        const r = (await client.query<Row>(sql, params)).rows;
+        await client.query('COMMIT');
+        return r;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+    const hits = rows.map((r) => ({ id: r.id, score: 1 - Number(r.distance), metadata: r.metadata ?? {} }));
+    // hits are sorted by score, so dropping those under minScore after the cut equals filtering before it
+    return filter.minScore === undefined ? hits : hits.filter((h) => h.score >= filter.minScore!);
+  }
+
+  async count(): Promise<number> {
+    this.assertOpen();
+    if (this._dim === undefined) return 0;
+    const r = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`);
+    return Number(r.rows[0].n);
+  }
+
+  async *scan(opts: ScanOptions = {}): AsyncIterable<VectorItem[]> {
+    this.assertOpen();
+    if (this._dim === undefined) return;
+    const withVectors = opts.withVectors ?? true;
+    const batchSize = Math.max(1, opts.batchSize ?? 1000);
+    const where = pgWhere({ pathPrefix: opts.pathPrefix }, 3);
+    const cols = withVectors ? 'id, embedding::text AS embedding, metadata' : 'id, metadata';
+    // keyset pagination on the primary key: no long-lived cursor or transaction
+    let after = '';
+    for (;;) {
+      const cond = where.sql ? `${where.sql} AND id > $1` : 'WHERE id > $1';
+      const r = await this.pool.query<Row>(`SELECT ${cols} FROM ${this.table} ${cond} ORDER BY id LIMIT $2`, [after, batchSize, ...where.params]);
+      if (r.rows.length === 0) return;
+      yield r.rows.map((row) => ({
+        id: row.id,
+        vector: withVectors ? parseVector(row.embedding!) : new Float32Array(0),
+        metadata: row.metadata ?? {},
+      }));
+      after = r.rows[r.rows.length - 1].id;
+      if (r.rows.length < batchSize) return;
+    }
+  }
+
+  /** HNSW indexes are maintained on every write; refresh planner statistics after bulk loads. */
+  async optimize(): Promise<void> {
+    this.assertOpen();
+    if (this._dim !== undefined) await this.pool.query(`ANALYZE ${this.table}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+export function openPgVectorStore(spec: string, options: PgVectorStoreOptions = {}): Promise<PgVectorStore> {
+  return PgVectorStore.open(spec, options);
+}
