@@ -228,9 +228,10 @@ export async function writeChart(path: string, svg: string, opts: { png?: boolea
   return [svgPath, pngPath];
 }
 
-/** Rasterise an SVG with sharp; throws on malformed XML (librsvg parses strictly). */
-export async function svgToPng(svg: string, outPath?: string): Promise<Buffer> {
-  const png = await sharp(Buffer.from(svg), { density: 96 }).png().toBuffer();
+/** Rasterise an SVG with sharp (1 SVG unit = `scale` pixels); throws on malformed XML (librsvg parses strictly). */
+export async function svgToPng(svg: string, outPath?: string, scale = 1): Promise<Buffer> {
+  // librsvg's reference density is 72 dpi: 72 * scale maps one SVG unit to `scale` pixels.
+  const png = await sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer();
   if (outPath) writeFileSync(outPath, png);
   return png;
 }

