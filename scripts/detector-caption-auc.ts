@@ -1,0 +1,124 @@
+/**
+ * How much could detector class scores tell the contrastive model? For the COCO classes that Flickr8k captions
+ * name most often, the AUC of the cached detector score for "some caption of this image mentions the class".
+ * Uses whatever rows of the detector cache exist (it is written in file-name order, unrelated to the split).
+ *   node dist/scripts/detector-caption-auc.js [--kind centernet] [--split train] [--top 20] [--json]
+ */
+import { parseArgs } from 'node:util';
+import { readDetectionCache } from '../src/model/detector-cache.js';
+import { COCO_LABELS, NUM_COCO_CLASSES, type DetectorKind } from '../src/model/detector.js';
+import { loadFlickr8k, type Flickr8kSplit } from '../src/train/datasets/flickr8k.js';
+
+/** Caption words that name each COCO class (plural forms and the people/gear that imply the object). */
+const CLASS_WORDS: Record<string, string[]> = {
+  person: ['man', 'men', 'woman', 'women', 'person', 'people', 'boy', 'boys', 'girl', 'girls', 'child', 'children', 'kid', 'kids',
+    'baby', 'babies', 'toddler', 'lady', 'ladies', 'guy', 'guys', 'player', 'players', 'surfer', 'skier', 'snowboarder',
+    'skateboarder', 'biker', 'bikers', 'cyclist', 'rider', 'crowd', 'teenager', 'adult', 'adults', 'climber', 'swimmer'],
+  dog: ['dog', 'dogs', 'puppy', 'puppies'],
+  'sports ball': ['ball', 'balls', 'football', 'basketball', 'volleyball', 'soccerball'],
+  bicycle: ['bike', 'bikes', 'bicycle', 'bicycles', 'cyclist', 'cyclists', 'biker', 'bikers'],
+  car: ['car', 'cars'],
+  skateboard: ['skateboard', 'skateboards', 'skateboarder', 'skateboarders', 'skateboarding'],
+  motorcycle: ['motorcycle', 'motorcycles', 'motorbike', 'motorbikes', 'motorcyclist'],
+  bench: ['bench', 'benches'],
+  boat: ['boat', 'boats', 'kayak', 'kayaks', 'canoe', 'canoes', 'raft', 'rafts', 'sailboat', 'sailboats'],
+  frisbee: ['frisbee', 'frisbees'],
+  horse: ['horse', 'horses', 'pony', 'ponies'],
+  surfboard: ['surfboard', 'surfboards', 'surfer', 'surfers', 'surfing'],
+  skis: ['ski', 'skis', 'skier', 'skiers', 'skiing'],
+  snowboard: ['snowboard', 'snowboards', 'snowboarder', 'snowboarders', 'snowboarding'],
+  bird: ['bird', 'birds', 'duck', 'ducks', 'seagull', 'seagulls', 'pigeon', 'pigeons', 'goose', 'geese'],
+  chair: ['chair', 'chairs'],
+  backpack: ['backpack', 'backpacks'],
+  bed: ['bed', 'beds'],
+  handbag: ['purse', 'purses', 'handbag', 'handbags', 'bag', 'bags'],
+  train: ['train', 'trains'],
+  couch: ['couch', 'couches', 'sofa'],
+  'tennis racket': ['racket', 'rackets', 'racquet', 'racquets'],
+  'baseball bat': ['bat', 'bats'],
+  cow: ['cow', 'cows', 'cattle', 'bull', 'bulls', 'calf'],
+  umbrella: ['umbrella', 'umbrellas'],
+  truck: ['truck', 'trucks'],
+  bus: ['bus', 'buses'],
+  'dining table': ['table', 'tables'],
+  sheep: ['sheep', 'lamb', 'lambs'],
+  cat: ['cat', 'cats', 'kitten', 'kittens'],
+  bottle: ['bottle', 'bottles'],
+  cup: ['cup', 'cups', 'mug'],
+  book: ['book', 'books'],
+  'cell phone': ['phone', 'phones', 'cellphone'],
+  tie: ['tie', 'ties', 'necktie'],
+  kite: ['kite', 'kites'],
+  elephant: ['elephant', 'elephants'],
+};
+
+/** Mann-Whitney AUC with average ranks for ties; NaN when one class is empty. */
+export function auc(scores: ArrayLike<number>, labels: ArrayLike<boolean>): number {
+  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let pos = 0;
+  let rankSum = 0;
+  for (let i = 0; i < idx.length;) {
+    let j = i;
+    while (j + 1 < idx.length && scores[idx[j + 1]] === scores[idx[i]]) j++;
+    const avgRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if (labels[idx[k]]) { pos++; rankSum += avgRank; }
+    i = j + 1;
+  }
+  const neg = idx.length - pos;
+  return pos === 0 || neg === 0 ? NaN : (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+/** Standard error of an AUC (Hanley & McNeil 1982): enough to tell a real signal from small-sample luck. */
+function hanleyMcNeilSe(a: number, pos: number, neg: number): number {
+  const q1 = a / (2 - a);
+  const q2 = (2 * a * a) / (1 + a);
+  return Math.sqrt((a * (1 - a) + (pos - 1) * (q1 - a * a) + (neg - 1) * (q2 - a * a)) / (pos * neg));
+}
+
+const { values } = parseArgs({
+  options: {
+    kind: { type: 'string', default: 'centernet' },
+    split: { type: 'string', default: 'train' },
+    top: { type: 'string', default: '20' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const cache = readDetectionCache(values.kind as DetectorKind);
+const data = loadFlickr8k(values.split as Flickr8kSplit, 'en');
+const words = data.images.map(() => new Set<string>());
+for (const c of data.captions) for (const w of c.text.toLowerCase().split(/[^a-z]+/)) if (w) words[c.imageIndex].add(w);
+
+// Images of the split that are cached, with their detector rows.
+const rows: { words: Set<string>; row: Float32Array }[] = [];
+data.images.forEach((name, i) => {
+  const row = cache.row(name);
+  if (row) rows.push({ words: words[i], row });
+});
+
+const results = Object.entries(CLASS_WORDS).map(([label, ws]) => {
+  const classId = COCO_LABELS.indexOf(label);
+  if (classId < 0) throw new Error(`not a COCO label: ${label}`);
+  const mentioned = rows.map((r) => ws.some((w) => r.words.has(w)));
+  const score = rows.map((r) => r.row[classId]);
+  const count = rows.map((r) => r.row[NUM_COCO_CLASSES + classId]);
+  const positives = mentioned.filter(Boolean).length;
+  const inSplit = words.filter((ws2) => ws.some((w) => ws2.has(w))).length;
+  // How often the detector "fires" (a detection >= the count threshold) on mentioned vs unmentioned images.
+  const fired = (want: boolean) => rows.filter((_, k) => mentioned[k] === want && count[k] > 0).length / Math.max(1, rows.filter((_, k) => mentioned[k] === want).length);
+  const a = auc(score, mentioned);
+  const aucSe = hanleyMcNeilSe(a, positives, rows.length - positives);
+  return { label, inSplit, positives, rate: positives / rows.length, aucScore: a, aucSe, aucCount: auc(count, mentioned), firedPos: fired(true), firedNeg: fired(false) };
+}).sort((a, b) => b.inSplit - a.inSplit).slice(0, Number(values.top));
+
+if (values.json) {
+  console.log(JSON.stringify({ kind: cache.kind, split: data.split, images: rows.length, results }));
+} else {
+  console.log(`${cache.kind} on Flickr8k ${data.split}: ${rows.length} of ${data.images.length} images cached (${cache.complete ? 'complete' : 'partial'} cache)`);
+  console.log('class            mentioned (cached)  AUC(max score) ±se   AUC(count>=thr)  fires|mentioned  fires|not');
+  for (const r of results) {
+    console.log(`${r.label.padEnd(16)} ${String(r.positives).padStart(5)} ${(100 * r.rate).toFixed(1).padStart(5)}%      ${r.aucScore.toFixed(3).padStart(6)} ±${r.aucSe.toFixed(3)}    ${r.aucCount.toFixed(3).padStart(8)}         ${(100 * r.firedPos).toFixed(0).padStart(4)}%        ${(100 * r.firedNeg).toFixed(0).padStart(4)}%`);
+  }
+  const valid = results.filter((r) => Number.isFinite(r.aucScore));
+  console.log(`mean AUC(max score) over ${valid.length} classes: ${(valid.reduce((s, r) => s + r.aucScore, 0) / valid.length).toFixed(3)}`);
+}
