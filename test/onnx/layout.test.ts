@@ -56,6 +56,20 @@ test('a missing variant is named, with the variants that are present', async () 
   await ok.dispose();
 });
 
+test('$VLM_ONNX_VARIANT picks the variant when the caller names none', async () => {
+  process.env.VLM_ONNX_VARIANT = 'fp16';
+  try {
+    const enc = await loadOnnxEncoder(clip);
+    assert.match(enc.id, /:fp16:/);
+    await enc.dispose();
+    const explicit = await loadOnnxEncoder(clip, { variant: 'fp32' });
+    assert.match(explicit.id, /:fp32:/);
+    await explicit.dispose();
+  } finally {
+    delete process.env.VLM_ONNX_VARIANT;
+  }
+});
+
 test('a folder that does not exist, an unknown variant and an unsupported model_type are refused clearly', async () => {
   assert.match((await loadError(join(root, 'nope'))).message, /does not exist/);
   assert.match((await loadError(clip, 'int4' as 'fp32')).message, /unknown ONNX variant 'int4'/);

@@ -16,7 +16,7 @@ import { TowerSession, type Feed, type SessionOptions } from './session.js';
 import { TextTokenizer } from './text-inputs.js';
 
 export interface OnnxEncoderOptions extends SessionOptions {
-  /** which graph files: onnx/*.onnx (fp32, default), *_quantized.onnx or *_fp16.onnx */
+  /** which graph files: onnx/*.onnx (fp32), *_quantized.onnx or *_fp16.onnx; default $VLM_ONNX_VARIANT, else fp32 */
   variant?: OnnxVariant;
   /** images per onnxruntime run (default 16) */
   imageBatch?: number;
@@ -52,8 +52,10 @@ export class OnnxEncoder implements Encoder {
   }
 
   static async load(dir: string, opts: OnnxEncoderOptions = {}): Promise<OnnxEncoder> {
-    const layout = resolveLayout(resolve(dir), opts.variant ?? 'fp32');
-    const enc = new OnnxEncoder(layout, opts);
+    const variant = opts.variant ?? ((process.env.VLM_ONNX_VARIANT || 'fp32') as OnnxVariant);
+    const threads = opts.threads ?? (process.env.VLM_ONNX_THREADS ? Number(process.env.VLM_ONNX_THREADS) : undefined);
+    const layout = resolveLayout(resolve(dir), variant);
+    const enc = new OnnxEncoder(layout, { ...opts, threads });
     if (enc.dim === 0) {
       // config.json names no dimension: ask the text graph (it is the smaller one).
       const { session, output } = await enc.tower('text');

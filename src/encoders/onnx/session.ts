@@ -8,7 +8,7 @@ import { VlmError } from '../../util/errors.js';
 import { floatsToHalf, halfToFloats } from './float16.js';
 
 export interface SessionOptions {
-  /** intra-op threads; default: all cores. */
+  /** intra-op threads; default $VLM_ONNX_THREADS, else all cores. */
   threads?: number;
 }
 
