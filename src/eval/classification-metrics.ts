@@ -48,17 +48,19 @@ export function argmax(scores: ArrayLike<number>): number {
 }
 
 /**
- * Top-k accuracy (0-1): the true class is among the k highest scores. Ties are counted pessimistically:
- * the true class's rank is 1 + the number of OTHER classes scoring >= it.
+ * Top-k accuracy (0-1): the true class is among the k highest scores. Ties break by class index, as in
+ * argmax (lower index first), so top-1 equals the accuracy of argmax predictions; an encoder that scores
+ * every class alike "predicts" class 0 everywhere, which is chance level, never better.
  */
 export function topKAccuracy(scores: ArrayLike<number>[], truth: ArrayLike<number>, k: number): number {
   checkPairs(scores, truth);
   let ok = 0;
   for (let i = 0; i < truth.length; i++) {
     const row = scores[i];
-    const target = row[truth[i]];
+    const t = truth[i];
+    const target = row[t];
     let above = 0;
-    for (let c = 0; c < row.length; c++) if (c !== truth[i] && row[c] >= target) above++;
+    for (let c = 0; c < row.length; c++) if (row[c] > target || (c < t && row[c] === target)) above++;
     if (above < k) ok++;
   }
   return ok / truth.length;

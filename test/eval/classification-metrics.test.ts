@@ -19,16 +19,18 @@ test('accuracy, confusion matrix and per-class accuracy on a hand-computed case'
   assert.ok(Math.abs(meanPerClassAccuracy(PRED, TRUE, 4) - (1 + 0.5 + 2 / 3) / 3) < 1e-12);
 });
 
-test('top-k accuracy with pessimistic ties, and argmax', () => {
+test('top-k accuracy breaks ties by class index, like argmax', () => {
   const scores = [
     [0.1, 0.7, 0.2], // true 2: second -> top-2 yes, top-1 no
-    [0.5, 0.5, 0.0], // true 0: tied with class 1 -> counted as second
+    [0.5, 0.5, 0.0], // true 1: tied with class 0, which comes first -> second
     [0.0, 0.1, 0.9], // true 2: first
+    [0.3, 0.3, 0.3], // true 0: three-way tie, class 0 first -> first
   ];
-  const truth = [2, 0, 2];
-  assert.equal(topKAccuracy(scores, truth, 1), 1 / 3);
+  const truth = [2, 1, 2, 0];
+  assert.equal(topKAccuracy(scores, truth, 1), 2 / 4);
   assert.equal(topKAccuracy(scores, truth, 2), 1);
-  assert.deepEqual(scores.map(argmax), [1, 0, 2]);
+  assert.deepEqual(scores.map(argmax), [1, 0, 2, 0]);
+  assert.equal(accuracy(scores.map(argmax), truth), topKAccuracy(scores, truth, 1));
 });
 
 test('mean ± sample standard deviation', () => {
