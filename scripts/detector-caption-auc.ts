@@ -2,6 +2,7 @@
  * How much could detector class scores tell the contrastive model? For the COCO classes that Flickr8k captions
  * name most often, the AUC of the cached detector score for "some caption of this image mentions the class".
  * Uses whatever rows of the detector cache exist (it is written in file-name order, unrelated to the split).
+ * Also checks the per-class counts against captions that state a number ("two dogs", "a man" with no plural).
  *   node dist/scripts/detector-caption-auc.js [--kind centernet] [--split train] [--top 20] [--json]
  */
 import { parseArgs } from 'node:util';
@@ -84,16 +85,54 @@ const { values } = parseArgs({
   },
 });
 
+const NUMBERS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5 };
+/** Singular and plural caption nouns for the classes whose counts we check. */
+const COUNT_NOUNS: Record<string, { one: string[]; many: string[] }> = {
+  dog: { one: ['dog', 'puppy'], many: ['dogs', 'puppies'] },
+  person: {
+    one: ['man', 'woman', 'person', 'boy', 'girl', 'child', 'kid', 'baby', 'lady', 'guy'],
+    many: ['men', 'women', 'people', 'boys', 'girls', 'children', 'kids', 'babies', 'ladies', 'guys', 'persons'],
+  },
+};
+
+/**
+ * The number of objects the captions agree on: explicit "<number> <plural>" phrases, or 1 when some caption
+ * says "a/one <singular>" and none uses a plural noun. Undefined when the captions are silent or disagree.
+ */
+function captionCount(captions: string[], nouns: { one: string[]; many: string[] }): number | undefined {
+  const stated = new Set<number>();
+  let plural = false;
+  let single = false;
+  for (const text of captions) {
+    const toks = text.toLowerCase().split(/[^a-z]+/).filter(Boolean);
+    toks.forEach((t, i) => {
+      if (nouns.many.includes(t)) {
+        plural = true;
+        const n = NUMBERS[toks[i - 1]] ?? NUMBERS[toks[i - 2]]; // "two dogs", "two black dogs"
+        if (n && n > 1) stated.add(n);
+      }
+      if (nouns.one.includes(t) && (NUMBERS[toks[i - 1]] === 1 || NUMBERS[toks[i - 2]] === 1)) single = true;
+    });
+  }
+  if (stated.size === 1) return [...stated][0];
+  if (stated.size === 0 && single && !plural) return 1;
+  return undefined;
+}
+
 const cache = readDetectionCache(values.kind as DetectorKind);
 const data = loadFlickr8k(values.split as Flickr8kSplit, 'en');
 const words = data.images.map(() => new Set<string>());
-for (const c of data.captions) for (const w of c.text.toLowerCase().split(/[^a-z]+/)) if (w) words[c.imageIndex].add(w);
+const texts = data.images.map((): string[] => []);
+for (const c of data.captions) {
+  texts[c.imageIndex].push(c.text);
+  for (const w of c.text.toLowerCase().split(/[^a-z]+/)) if (w) words[c.imageIndex].add(w);
+}
 
 // Images of the split that are cached, with their detector rows.
-const rows: { words: Set<string>; row: Float32Array }[] = [];
+const rows: { words: Set<string>; texts: string[]; row: Float32Array }[] = [];
 data.images.forEach((name, i) => {
   const row = cache.row(name);
-  if (row) rows.push({ words: words[i], row });
+  if (row) rows.push({ words: words[i], texts: texts[i], row });
 });
 
 const results = Object.entries(CLASS_WORDS).map(([label, ws]) => {
@@ -111,8 +150,25 @@ const results = Object.entries(CLASS_WORDS).map(([label, ws]) => {
   return { label, inSplit, positives, rate: positives / rows.length, aucScore: a, aucSe, aucCount: auc(count, mentioned), firedPos: fired(true), firedNeg: fired(false) };
 }).sort((a, b) => b.inSplit - a.inSplit).slice(0, Number(values.top));
 
+// Counting: detector count (score >= cache threshold) vs the number the captions state, over 1, 2, 3, 4+.
+const counting = Object.entries(COUNT_NOUNS).map(([label, nouns]) => {
+  const classId = COCO_LABELS.indexOf(label);
+  const confusion = Array.from({ length: 5 }, () => new Array<number>(5).fill(0)); // [caption 1..4+][detector 0..4+]
+  let n = 0;
+  let exact = 0;
+  for (const r of rows) {
+    const want = captionCount(r.texts, nouns);
+    if (want === undefined) continue;
+    const got = Math.min(4, r.row[NUM_COCO_CLASSES + classId]);
+    confusion[Math.min(4, want)][got]++;
+    n++;
+    if (got === Math.min(4, want)) exact++;
+  }
+  return { label, images: n, exact: exact / Math.max(1, n), confusion: confusion.slice(1) };
+});
+
 if (values.json) {
-  console.log(JSON.stringify({ kind: cache.kind, split: data.split, images: rows.length, results }));
+  console.log(JSON.stringify({ kind: cache.kind, split: data.split, images: rows.length, results, counting }));
 } else {
   console.log(`${cache.kind} on Flickr8k ${data.split}: ${rows.length} of ${data.images.length} images cached (${cache.complete ? 'complete' : 'partial'} cache)`);
   console.log('class            mentioned (cached)  AUC(max score) ±se   AUC(count>=thr)  fires|mentioned  fires|not');
@@ -121,4 +177,9 @@ if (values.json) {
   }
   const valid = results.filter((r) => Number.isFinite(r.aucScore));
   console.log(`mean AUC(max score) over ${valid.length} classes: ${(valid.reduce((s, r) => s + r.aucScore, 0) / valid.length).toFixed(3)}`);
+  for (const c of counting) {
+    console.log(`\ncount of ${c.label} (threshold ${cache.countThreshold}) vs captions that state a number: ${c.images} images, exact ${(100 * c.exact).toFixed(0)}%`);
+    console.log('  caption\\detector    0     1     2     3    4+');
+    c.confusion.forEach((line, k) => console.log(`  ${k + 1 === 4 ? '4+' : k + 1}              ${line.map((v) => String(v).padStart(5)).join(' ')}`));
+  }
 }
