@@ -90,7 +90,8 @@ export function checkRgbImage(img: RgbImage, limits: ImageLimits, label?: string
   }
 }
 
-async function checkFile(path: string, limits: ImageLimits): Promise<void> {
+/** File-level checks with one clear message each: missing, unreadable, directory, empty, too big. */
+export async function checkFile(path: string, limits: ImageLimits): Promise<number> {
   let st;
   try {
     st = await stat(path);
@@ -104,9 +105,10 @@ async function checkFile(path: string, limits: ImageLimits): Promise<void> {
   if (!st.isFile()) throw new InputError(`${path} is not a regular file`);
   if (st.size === 0) throw new InputError(`${path}: empty file (0 bytes), not an image`);
   checkBytes(st.size, limits, path);
+  return st.size;
 }
 
-function isSupported(meta: Metadata): boolean {
+export function isSupported(meta: Metadata): boolean {
   switch (meta.format) {
     case 'jpeg': case 'png': case 'webp': case 'gif': case 'tiff':
       return true;
@@ -117,7 +119,7 @@ function isSupported(meta: Metadata): boolean {
   }
 }
 
-function formatName(meta: Metadata): string {
+export function formatName(meta: Metadata): string {
   return meta.format === 'heif' && meta.compression ? `heif/${meta.compression}` : String(meta.format);
 }
 
