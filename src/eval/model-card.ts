@@ -161,10 +161,10 @@ export function renderModelCard(modelDir: string, title: string, sections: CardS
   ];
   const config = readConfig(modelDir);
   if (config) {
-    const facts = ['id', 'architecture', 'dim', 'tokenizer', 'image_tower', 'text_tower']
-      .filter((k) => config[k] !== undefined)
-      .map((k) => `- ${k}: ${typeof config[k] === 'object' ? code(JSON.stringify(config[k])) : cell(config[k])}`);
+    // The recipe as recorded by training (src/model/config.ts), not retyped.
+    const facts = ['name', 'description', 'embed_dim'].filter((k) => config[k] !== undefined).map((k) => `- ${k}: ${cell(config[k])}`);
     if (facts.length) out.push('', ...facts);
+    out.push('', '<details><summary>config.json</summary>', '', '```json', JSON.stringify(config, null, 1), '```', '', '</details>');
   }
   for (const s of sections) {
     out.push('', `## ${s.heading}`);

@@ -10,7 +10,7 @@ import { accuracy } from '../../src/eval/classification-metrics.js';
 test('the card is rendered from eval/*.json: numbers, their commands, and nothing hidden', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vlm-card-'));
   try {
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ id: 'tiny-test', dim: 3 }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: 'tiny-test', embed_dim: 3, loss: { type: 'infonce' } }));
     const m = retrievalMetrics(Float32Array.from([0.9, 0.1, 0.3, 0.5, 0.2, 0.8, 0.4, 0.7]), 4, 2, [0, 0, 1, 1]);
     saveEvalResult(dir, 'retrieval-test-en', { task: 'retrieval', t2i: m.t2i, i2t: m.i2t, dataset: 'flickr8k', split: 'test', lang: 'en', n_images: 2, n_texts: 4 }, 'vlm eval retrieval --dataset flickr8k --split test --json');
     saveEvalResult(dir, 'zeroshot-gtsrb-en', { task: 'zeroshot', accuracy: accuracy([0, 1, 1], [0, 1, 0]), top5: 1, chance: 1 / 43, dataset: 'gtsrb', split: 'test', lang: 'en', n: 3 }, 'vlm eval zeroshot --dataset gtsrb --json');
@@ -32,7 +32,7 @@ test('the card is rendered from eval/*.json: numbers, their commands, and nothin
     const zs = card.split('\n').find((l) => l.startsWith('| gtsrb'));
     assert.ok(zs?.includes('| 66.7 |') && zs.includes('| 2.3 |') && zs.includes('`vlm eval zeroshot --dataset gtsrb --json`'), zs);
     assert.ok(card.includes('## Other measured results') && card.includes('final_loss = 1.235') && card.includes('`vlm train --config configs/default.json`'));
-    assert.ok(card.includes('- id: tiny-test') && card.includes('![loss](plots/loss.svg)'));
+    assert.ok(card.includes('- name: tiny-test') && card.includes('"type": "infonce"') && card.includes('![loss](plots/loss.svg)'));
 
     assert.throws(() => writeModelCard(dir, [{ heading: 'x', results: ['never-measured'] }]), /never-measured\.json: run the evaluation first/);
     assert.throws(() => saveEvalResult(dir, '../escape', {}, 'cmd'), /may only hold/);
