@@ -47,10 +47,15 @@ export function checkPixels(width: number, height: number, limits: ImageLimits, 
   }
 }
 
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const [v, unit] = n < 1024 ** 2 ? [n / 1024, 'KiB'] : n < 1024 ** 3 ? [n / 1024 ** 2, 'MiB'] : [n / 1024 ** 3, 'GiB'];
+  return `${v.toFixed(1).replace(/\.0$/, '')} ${unit}`;
+}
+
 /** Throws InputError when the encoded size exceeds the byte cap. */
 export function checkBytes(bytes: number, limits: ImageLimits, label?: string): void {
   if (bytes > limits.maxBytes) {
-    const mib = (n: number) => (n / 1024 / 1024).toFixed(1).replace(/\.0$/, '');
-    throw new InputError(`${prefix(label)}file is ${mib(bytes)} MiB, over the ${mib(limits.maxBytes)} MiB limit`);
+    throw new InputError(`${prefix(label)}${label ? 'file' : 'data'} is ${formatBytes(bytes)}, over the ${formatBytes(limits.maxBytes)} limit`);
   }
 }
