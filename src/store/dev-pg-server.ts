@@ -15,6 +15,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 export interface DevPgServer {
   /** connection string for `--db` / openStore */
   url: string;
+  /** process serving it (this one, or the child's) */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startDevPgServer(opts: DevPgServerOptions = {}): Promise<D
   let stopped = false;
   return {
     url: `postgres://postgres@${host}:${port}/postgres`,
+    pid: process.pid,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -74,6 +77,7 @@ export function spawnDevPgServer(opts: DevPgServerOptions = {}): Promise<DevPgSe
       const { url } = JSON.parse(line) as { url: string };
       resolve({
         url,
+        pid: child.pid!,
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null) return done();

@@ -33,6 +33,8 @@ const DEFAULTS = { indexKind: 'ivf_hnsw_sq' as LanceIndexKind, indexThreshold: 5
 const COMPACT_EVERY_WRITES = 100;
 /** Versions kept for readers in other processes when compacting. */
 const KEEP_VERSIONS_MS = 10 * 60_000;
+/** Upper bound of partitions a filtered IVF search may widen to (lance caps it at the partition count). */
+const MAX_NPROBES = 100_000;
 /** Rows per SQL `IN (...)` list. */
 const ID_CHUNK = 1000;
 
@@ -202,7 +204,8 @@ export class LanceDbStore implements VectorStore {
     if (where) q = q.where(where);
     if (this.hasIndex) {
       // a narrow filter may leave fewer than k rows in the first nprobes partitions: search on until found
-      q = q.minimumNprobes(this.opts.nprobes).maximumNprobes(0);
+      // (maximum first: lance refuses a minimum above the current maximum)
+      q = q.maximumNprobes(MAX_NPROBES).minimumNprobes(this.opts.nprobes);
       if (this.opts.indexKind === 'ivf_pq') q = q.refineFactor(this.opts.refineFactor);
       else q = q.ef(Math.max(this.opts.ef, k));
     }
@@ -243,6 +246,13 @@ export class LanceDbStore implements VectorStore {
     await this.writes.run(() => this.compactAndIndex());
   }
 
+  /** (Re)builds the ANN index of the configured kind now, whatever the row count (benchmarks, tuning). */
+  async buildIndex(): Promise<void> {
+    this.assertOpen();
+    if (this.opts.indexKind === 'none') throw new VlmError(`${this.where()}: indexKind is 'none'`);
+    await this.writes.run(() => this.buildIndexNow());
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writes.run(async () => undefined);
@@ -260,7 +270,7 @@ export class LanceDbStore implements VectorStore {
     }
     if (this.opts.indexKind === 'none' || !this.table) return;
     if (!this.hasIndex) {
-      if ((await this.table.countRows()) >= this.opts.indexThreshold) await this.buildIndex();
+      if ((await this.table.countRows()) >= this.opts.indexThreshold) await this.buildIndexNow();
       return;
     }
     // rows written after the index was built are searched exactly; fold them in once they add up
@@ -275,11 +285,11 @@ export class LanceDbStore implements VectorStore {
     this.writesSinceCompact = 0;
     await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_VERSIONS_MS) });
     if (!this.hasIndex && this.opts.indexKind !== 'none' && (await this.table.countRows()) >= this.opts.indexThreshold) {
-      await this.buildIndex();
+      await this.buildIndexNow();
     }
   }
 
-  private async buildIndex(): Promise<void> {
+  private async buildIndexNow(): Promise<void> {
     if (!this.table) return;
     const rows = await this.table.countRows();
     const t0 = Date.now();

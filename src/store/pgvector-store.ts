@@ -185,7 +185,7 @@ export class PgVectorStore implements VectorStore {
     try {
       if (!this.tuned.has(client)) {
         await client.query(`SET hnsw.ef_search = ${this.opts.efSearch}`);
-        await client.query('SET hnsw.iterative_scan = strict_order').catch(() => undefined);
+        await client.query('SET hnsw.iterative_scan = relaxed_order').catch(() => undefined);
         this.tuned.add(client);
       }
       return await fn(client);
@@ -252,8 +252,12 @@ export class PgVectorStore implements VectorStore {
     if (this._dim === undefined || k <= 0) return [];
     checkVector(this.where(), vector, this._dim);
     const where = pgWhere(filter, 3);
-    const sql = `SELECT id, metadata, embedding <=> $1::vector AS distance FROM ${this.table} ${where.sql}
-                 ORDER BY embedding <=> $1::vector LIMIT $2`;
+    // relaxed_order iterative scans (better recall than strict_order) may return rows slightly out of
+    // order: the materialised CTE takes the k rows, the outer query puts them in exact order
+    const sql = `WITH hits AS MATERIALIZED (
+                   SELECT id, metadata, embedding <=> $1::vector AS distance FROM ${this.table} ${where.sql}
+                   ORDER BY embedding <=> $1::vector LIMIT $2)
+                 SELECT * FROM hits ORDER BY distance, id`;
     const params = [vectorLiteral(vector), Math.floor(k), ...where.params];
     const rows = await this.withSearchClient(async (client) => {
       if (k <= this.opts.efSearch!) return (await client.query<Row>(sql, params)).rows;
