@@ -103,15 +103,23 @@ export function flipHorizontal(batch: tf.Tensor4D): tf.Tensor4D {
   return tf.reverse(batch, 2);
 }
 
+/** The input a tower expects, as a src/image PreprocessSpec (no model is loaded). */
+export function towerPreprocessSpec(id: TowerId): PreprocessSpec {
+  const { name, inputRange } = parseTowerId(id);
+  const size = NSFWJS_MODEL_INFO[name].inputSize;
+  // nsfwjs feeds RGB/255 in [0, 1], NHWC, squashed (bilinear) to the square input size; no mean/std.
+  const spec: PreprocessSpec = { width: size, height: size, resize: 'squash', scale: 1 / 255, layout: 'nhwc' };
+  if (inputRange === 'signed') Object.assign(spec, { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+  return spec;
+}
+
 export async function loadImageTower(id: TowerId): Promise<ImageTower> {
   const { name, inputRange } = parseTowerId(id);
   const loaded = await loadNsfwjsModel(name);
   const size = NSFWJS_MODEL_INFO[name].inputSize;
   const endpoints = TOWER_ENDPOINTS[name];
   const taps = Object.keys(endpoints).flatMap((e) => POOLINGS.map((p) => `${e}_${p}`));
-  // nsfwjs feeds RGB/255 in [0, 1], NHWC, squashed (bilinear) to the square input size; no mean/std.
-  const preprocess: PreprocessSpec = { width: size, height: size, resize: 'squash', scale: 1 / 255, layout: 'nhwc' };
-  if (inputRange === 'signed') Object.assign(preprocess, { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+  const preprocess = towerPreprocessSpec(id);
 
   const subModels = new Map<string, tf.LayersModel>();
   function endpointTensors(batch: tf.Tensor4D, names: string[]): tf.Tensor4D[] {
