@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { Argument } from 'commander';
+import { loadEncoder } from '../../encoders/load.js';
+import { evalRetrieval } from '../../eval/run-retrieval.js';
+import { evalZeroShot, type ZeroShotDataset } from '../../eval/run-zeroshot.js';
+import { UsageError } from '../../util/errors.js';
+import { action, printJsonLine } from '../run.js';
+import { parsePositiveInt } from '../options.js';
+
+interface EvalOpts {
+  dataset: string; split: string; lang: string; limit?: number; model?: string; json?: boolean; batch: number;
+}
+
+/** `vlm eval retrieval|zeroshot`: numbers from held-out splits, as JSON with --json. */
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('measure a model on a held-out split (retrieval R@K, zero-shot accuracy)')
+    .addArgument(new Argument('<task>', 'what to measure').choices(['retrieval', 'zeroshot']))
+    .requiredOption('--dataset <name>', 'retrieval: flickr8k; zeroshot: gtsrb or fashion-mnist')
+    .option('--split <split>', 'dev or test for flickr8k; test (or train) for zero-shot sets', 'test')
+    .option('--lang <lang>', 'captions / prompts: en, zh, or zh-human (Flickr8k test human translations)', 'en')
+    .option('--limit <n>', 'only the first n images (retrieval) or a seeded random n (zero-shot): quick checks', parsePositiveInt)
+    .option('--batch <n>', 'images per encoder call', parsePositiveInt, 64)
+    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .option('--json', 'print the result as one JSON object on stdout')
+    .action(action(async (task: 'retrieval' | 'zeroshot', opts: EvalOpts) => {
+      const encoder = await loadEncoder(opts.model);
+      const quiet = false;
+      if (task === 'retrieval') {
+        if (opts.dataset !== 'flickr8k') throw new UsageError(`retrieval is measured on --dataset flickr8k (got "${opts.dataset}")`);
+        if (!['train', 'dev', 'test'].includes(opts.split)) throw new UsageError(`--split must be dev or test (got "${opts.split}")`);
+        if (!['en', 'zh', 'zh-human'].includes(opts.lang)) throw new UsageError(`--lang must be en, zh or zh-human (got "${opts.lang}")`);
+        const r = await evalRetrieval(encoder, {
+          dataset: 'flickr8k', split: opts.split as 'dev', lang: opts.lang as 'en', limit: opts.limit, batchSize: opts.batch, quiet,
+        });
+        if (opts.json) printJsonLine(r);
+        else {
+          console.log(`Flickr8k ${r.split} (${r.lang}), ${r.n_images} images x ${r.n_texts} captions, model ${r.model}`);
+          for (const [name, s] of [['text->image', r.t2i], ['image->text', r.i2t]] as const) {
+            console.log(`  ${name.padEnd(12)} R@1 ${s.r1.toFixed(1)}  R@5 ${s.r5.toFixed(1)}  R@10 ${s.r10.toFixed(1)}  median rank ${s.medr}`);
+          }
+        }
+      } else {
+        if (opts.dataset !== 'gtsrb' && opts.dataset !== 'fashion-mnist') throw new UsageError(`zero-shot is measured on --dataset gtsrb or fashion-mnist (got "${opts.dataset}")`);
+        if (opts.lang !== 'en' && opts.lang !== 'zh') throw new UsageError(`--lang must be en or zh (got "${opts.lang}")`);
+        if (opts.split !== 'test' && opts.split !== 'train') throw new UsageError(`--split must be test or train (got "${opts.split}")`);
+        const r = await evalZeroShot(encoder, {
+          dataset: opts.dataset as ZeroShotDataset, split: opts.split, lang: opts.lang, limit: opts.limit, batchSize: opts.batch, quiet,
+        });
+        if (opts.json) printJsonLine(r);
+        else console.log(`${r.dataset} ${r.split} (${r.lang}) zero-shot: accuracy ${(r.accuracy * 100).toFixed(1)}% (chance ${(r.chance * 100).toFixed(1)}%), top-5 ${(r.top5 * 100).toFixed(1)}%, n=${r.n}`);
+      }
+      await encoder.dispose();
+    }));
+}

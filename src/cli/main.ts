@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { fail } from './run.js';
+import { registerEmbed } from './commands/embed.js';
+import { registerClassify } from './commands/classify.js';
+import { registerEval } from './commands/eval.js';
+import { registerTrain } from './commands/train.js';
+import { registerDemo } from './commands/demo.js';
+
+const program = new Command('vlm')
+  .description('Vision-language models offline: embed, classify, search, caption and explain images in English and Chinese.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  // Parse errors exit 2 (bad usage); help and version exit 0. Set before subcommands so they inherit it.
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(`vlm: ${str.replace(/^error: /, '')}`) });
+
+registerEmbed(program);
+registerClassify(program);
+registerEval(program);
+registerTrain(program);
+registerDemo(program);
+
+program.parseAsync(process.argv).catch(fail);
