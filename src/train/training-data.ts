@@ -1,0 +1,82 @@
+import type { ImageInputSpec, ModelConfig } from '../model/config.js';
+import { imageInputKey } from '../model/config.js';
+import { readDetectionCache } from '../model/detector-cache.js';
+import { readFeatureCache, selectRows } from '../model/feature-cache.js';
+import type { MixedTokenizer } from '../text/tokenizer.js';
+import { VlmError } from '../util/errors.js';
+import { loadFlickr8k, type Flickr8kLang, type Flickr8kSplit } from './datasets/flickr8k.js';
+
+/** Frozen features of one image-head input for the images of a split, original and mirrored. */
+export interface FeatureTable {
+  key: string;
+  dim: number;
+  /** images x dim, rows in split image order. */
+  orig: Float32Array;
+  /** Same for the horizontally flipped images (equals orig for inputs without a flip variant). */
+  flip: Float32Array;
+}
+
+export interface EncodedCaption {
+  imageIndex: number;
+  lang: Flickr8kLang;
+  /** [CLS] ... [SEP] token ids, unpadded. */
+  ids: Int32Array;
+}
+
+export interface SplitData {
+  split: Flickr8kSplit;
+  images: string[];
+  features: FeatureTable[];
+  captions: EncodedCaption[];
+}
+
+/** Rows of one input's cached features for the given images (detector scores have no flip variant: they barely change). */
+export function loadFeatureTable(spec: ImageInputSpec, images: string[]): FeatureTable {
+  const key = imageInputKey(spec);
+  if (spec.source === 'detector') {
+    const cache = readDetectionCache(spec.detector);
+    const orig = new Float32Array(images.length * spec.dim);
+    images.forEach((name, i) => {
+      const row = cache.row(name);
+      if (!row) throw new VlmError(`detector cache ${spec.detector} has no row for ${name}${cache.complete ? '' : ' (the cache is still being written)'}`);
+      if (row.length !== spec.dim) throw new VlmError(`detector cache ${spec.detector}: dim ${row.length}, config says ${spec.dim}`);
+      orig.set(row, i * spec.dim);
+    });
+    return { key, dim: spec.dim, orig, flip: orig };
+  }
+  const read = (flip: boolean): Float32Array => {
+    const m = readFeatureCache(spec.tower, spec.tap, { dataset: 'flickr8k', flip });
+    if (m.dim !== spec.dim) throw new VlmError(`cached features ${key} have dim ${m.dim}, config says ${spec.dim}`);
+    return selectRows(m, images);
+  };
+  return { key, dim: spec.dim, orig: read(false), flip: read(true) };
+}
+
+/** Features and tokenized captions of one Flickr8k split (never mixes splits). */
+export function loadSplitData(cfg: ModelConfig, split: Flickr8kSplit, langs: Flickr8kLang[], tokenizer: MixedTokenizer): SplitData {
+  let images: string[] | undefined;
+  const captions: EncodedCaption[] = [];
+  for (const lang of langs) {
+    const ds = loadFlickr8k(split, lang);
+    if (images && images.join('\n') !== ds.images.join('\n')) throw new VlmError(`Flickr8k ${split}: caption files disagree on the image list`);
+    images = ds.images;
+    for (const c of ds.captions) {
+      captions.push({ imageIndex: c.imageIndex, lang, ids: Int32Array.from(tokenizer.encode(c.text, { maxLength: cfg.text.max_length })) });
+    }
+  }
+  if (!images) throw new VlmError('no caption languages given');
+  const features = cfg.image.inputs.map((s) => loadFeatureTable(s, images!));
+  return { split, images, features, captions };
+}
+
+/** Pad a list of id sequences into a batch (PAD = 0). */
+export function padBatch(seqs: Int32Array[]): { ids: Int32Array; mask: Float32Array; length: number } {
+  const length = Math.max(...seqs.map((s) => s.length));
+  const ids = new Int32Array(seqs.length * length);
+  const mask = new Float32Array(seqs.length * length);
+  seqs.forEach((s, i) => {
+    ids.set(s, i * length);
+    mask.fill(1, i * length, i * length + s.length);
+  });
+  return { ids, mask, length };
+}
