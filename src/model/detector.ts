@@ -1,4 +1,3 @@
-import { decodeImage } from '../image/decode.js';
 import type { ImageInput } from '../image/types.js';
 import { InputError } from '../util/errors.js';
 import { runCenternet } from './detector-centernet.js';
@@ -60,7 +59,7 @@ export async function loadDetector(kind: DetectorKind = 'centernet', opts: { mod
   async function analyze(image: ImageInput, detectOpts: DetectOptions = {}): Promise<DetectorAnalysis> {
     if (disposed) throw new InputError('detector was disposed');
     const o = { ...DEFAULT_DETECT_OPTIONS, ...detectOpts };
-    const { candidates, classMax } = await runCenternet(model, await decodeImage(image));
+    const { candidates, classMax } = await runCenternet(model, image);
     const detections = nmsPerClass(candidates, o).map((c) => ({
       label: COCO_LABELS[c.classId],
       classId: c.classId,

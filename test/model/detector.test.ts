@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
+import sharp from 'sharp';
 import { decodeImage } from '../../src/image/decode.js';
 import type { RgbImage } from '../../src/image/types.js';
 import { COCO_LABELS, countByClass, loadDetector, type Detector } from '../../src/model/detector.js';
@@ -77,6 +78,17 @@ test('decoded pixels give the same answer as the path, twice; a mirrored photo m
   const [x, y, w, h] = person.box;
   const [mx, my, mw, mh] = mirrored.box;
   assert.ok(Math.abs(mx - (1 - x - w)) < 0.05 && Math.abs(my - y) < 0.05 && Math.abs(mw - w) < 0.05 && Math.abs(mh - h) < 0.05, `${person.box} vs mirrored ${mirrored.box}`);
+});
+
+test('a 4000-px version of the photo (shrunk before the detector) finds the same person in the same place', async () => {
+  const small = (await detector.detect(PERSON_DOG_HORSE)).find((d) => d.label === 'person');
+  const big = await sharp(PERSON_DOG_HORSE).resize({ width: 4000 }).jpeg({ quality: 90 }).toBuffer();
+  const dets = await detector.detect(big);
+  const person = dets.find((d) => d.label === 'person');
+  assert.ok(small && person, 'person found in both');
+  assert.ok(Math.abs(person.score - small.score) < 0.1, `${person.score} vs ${small.score}`);
+  person.box.forEach((v, k) => assert.ok(Math.abs(v - small.box[k]) < 0.03, `${person.box} vs ${small.box}`));
+  assert.ok(dets.some((d) => d.label === 'dog'), dets.map((d) => d.label).join(', '));
 });
 
 test('counts several horses in darknet horses.jpg and nothing in a blank image', async () => {
