@@ -65,10 +65,11 @@ function splitHostPort(conn: string): [string, string] {
  * (what a benchmark of client + server should measure). Resolves once it listens.
  */
 export function spawnDevPgServer(opts: DevPgServerOptions = {}): Promise<DevPgServer> {
-  const args = [fileURLToPath(import.meta.url), '--port', String(opts.port ?? 0)];
+  const args = [fileURLToPath(import.meta.url), '--port', String(opts.port ?? 0), '--exit-with-parent'];
   if (opts.dataDir) args.push('--data', opts.dataDir);
   if (opts.host) args.push('--host', opts.host);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stdin stays open as a lifeline: the child exits when it closes, so a crashed parent leaves no orphan
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     child.once('error', reject);
@@ -80,8 +81,13 @@ export function spawnDevPgServer(opts: DevPgServerOptions = {}): Promise<DevPgSe
         pid: child.pid!,
         stop: () =>
           new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            // a long query keeps the wasm backend from handling SIGTERM: give it a few seconds
+            const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+            child.once('exit', () => {
+              clearTimeout(force);
+              done();
+            });
             child.kill('SIGTERM');
           }),
       });
@@ -89,7 +95,7 @@ export function spawnDevPgServer(opts: DevPgServerOptions = {}): Promise<DevPgSe
   });
 }
 
-/** `node dist/src/store/dev-pg-server.js [--port N] [--host H] [--data DIR]`: prints {"url"} and serves until killed. */
+/** `node dist/src/store/dev-pg-server.js [--port N] [--host H] [--data DIR]`: prints {"url"} and serves until killed (or, with --exit-with-parent, until stdin closes). */
 async function main(argv: string[]): Promise<void> {
   const arg = (name: string) => {
     const i = argv.indexOf(name);
@@ -104,6 +110,9 @@ async function main(argv: string[]): Promise<void> {
   const shutdown = () => void server.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  if (argv.includes('--exit-with-parent')) {
+    process.stdin.on('end', shutdown).on('error', shutdown).resume();
+  }
 }
 
 const invokedDirectly = (() => {

@@ -18,6 +18,8 @@ export interface PgVectorStoreOptions {
   poolSize?: number;
 }
 
+/** maintenance_work_mem while building HNSW: a graph that does not fit is built far more slowly. */
+const BUILD_MEMORY = '1GB';
 /** Rows per INSERT statement: 6 parameters each stays far below PostgreSQL's 65535-parameter limit. */
 const INSERT_CHUNK = 500;
 
@@ -139,9 +141,7 @@ export class PgVectorStore implements VectorStore {
 
   private async createTable(dim: number): Promise<void> {
     const t = this.table;
-    const ix = (suffix: string) => quoteIdent(`${this.tableName}_${suffix}`.slice(0, 63));
-    const m = this.opts.m ?? 16;
-    const efc = this.opts.efConstruction ?? 64;
+    const ix = (suffix: string) => this.indexName(suffix);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -153,10 +153,7 @@ export class PgVectorStore implements VectorStore {
            path text,
            taken_at timestamptz)`,
       );
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS ${ix('embedding_hnsw')} ON ${t}
-           USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`,
-      );
+      await client.query(this.annIndexSql());
       // text_pattern_ops lets `path LIKE 'prefix%'` use the index in any collation
       await client.query(`CREATE INDEX IF NOT EXISTS ${ix('path')} ON ${t} (path text_pattern_ops)`);
       await client.query(`CREATE INDEX IF NOT EXISTS ${ix('taken_at')} ON ${t} (taken_at)`);
@@ -170,6 +167,17 @@ export class PgVectorStore implements VectorStore {
     const stored = await PgVectorStore.storedDim(this.pool, this.tableName);
     if (stored !== dim) throw dimMismatch(this.where(), stored ?? -1, dim);
     this._dim = dim;
+  }
+
+  private indexName(suffix: string): string {
+    return quoteIdent(`${this.tableName}_${suffix}`.slice(0, 63));
+  }
+
+  private annIndexSql(): string {
+    const m = this.opts.m ?? 16;
+    const efc = this.opts.efConstruction ?? 64;
+    return `CREATE INDEX IF NOT EXISTS ${this.indexName('embedding_hnsw')} ON ${this.table}
+              USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`;
   }
 
   private assertOpen(): void {
@@ -308,10 +316,30 @@ export class PgVectorStore implements VectorStore {
     }
   }
 
-  /** HNSW indexes are maintained on every write; refresh planner statistics after bulk loads. */
+  /** HNSW indexes are maintained on every write; this refreshes planner statistics (and see dropAnnIndex). */
   async optimize(): Promise<void> {
     this.assertOpen();
-    if (this._dim !== undefined) await this.pool.query(`ANALYZE ${this.table}`);
+    if (this._dim === undefined) return;
+    const client = await this.pool.connect();
+    try {
+      // (re)creates the HNSW index after dropAnnIndex(); a no-op when it exists
+      await client.query(`SET maintenance_work_mem = '${BUILD_MEMORY}'`).catch(() => undefined);
+      await client.query(this.annIndexSql());
+      await client.query('RESET maintenance_work_mem');
+      await client.query(`ANALYZE ${this.table}`);
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * For bulk loads (migrations, a first index of a huge library): building the HNSW graph once over
+   * all rows is several times faster than inserting into it row by row. Drop it, load, then optimize().
+   * Searches in between are exact (sequential scans).
+   */
+  async dropAnnIndex(): Promise<void> {
+    this.assertOpen();
+    if (this._dim !== undefined) await this.pool.query(`DROP INDEX IF EXISTS ${this.indexName('embedding_hnsw')}`);
   }
 
   async close(): Promise<void> {
