@@ -4,11 +4,13 @@ import { loadEncoder } from '../../encoders/load.js';
 import { evalRetrieval } from '../../eval/run-retrieval.js';
 import { evalZeroShot, type ZeroShotDataset } from '../../eval/run-zeroshot.js';
 import { UsageError } from '../../util/errors.js';
+import { defaultModelDir } from '../../util/paths.js';
+import { saveEvalResult } from '../../eval/model-card.js';
 import { action, printJsonLine } from '../run.js';
 import { parsePositiveInt } from '../options.js';
 
 interface EvalOpts {
-  dataset: string; split: string; lang: string; limit?: number; model?: string; json?: boolean; batch: number;
+  dataset: string; split: string; lang: string; limit?: number; model?: string; json?: boolean; batch: number; save?: boolean;
 }
 
 /** `vlm eval retrieval|zeroshot`: numbers from held-out splits, as JSON with --json. */
@@ -24,9 +26,18 @@ export function registerEval(program: Command): void {
     .option('--batch <n>', 'images per encoder call', parsePositiveInt, 64)
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('--json', 'print the result as one JSON object on stdout')
+    .option('--save', "also store the result in the model folder's eval/ (the model card is generated from those files)")
     .action(action(async (task: 'retrieval' | 'zeroshot', opts: EvalOpts) => {
       const encoder = await loadEncoder(opts.model);
       const quiet = false;
+      const save = (result: object) => {
+        if (!opts.save) return;
+        const limit = opts.limit ? ` --limit ${opts.limit}` : '';
+        const model = opts.model ? ` --model ${opts.model}` : '';
+        const command = `vlm eval ${task} --dataset ${opts.dataset} --split ${opts.split} --lang ${opts.lang}${limit}${model} --json`;
+        const name = `${task}-${opts.dataset}-${opts.split}-${opts.lang}${opts.limit ? `-limit${opts.limit}` : ''}`;
+        saveEvalResult(opts.model ?? defaultModelDir, name, result, command);
+      };
       if (task === 'retrieval') {
         if (opts.dataset !== 'flickr8k') throw new UsageError(`retrieval is measured on --dataset flickr8k (got "${opts.dataset}")`);
         if (!['train', 'dev', 'test'].includes(opts.split)) throw new UsageError(`--split must be dev or test (got "${opts.split}")`);
@@ -34,6 +45,7 @@ export function registerEval(program: Command): void {
         const r = await evalRetrieval(encoder, {
           dataset: 'flickr8k', split: opts.split as 'dev', lang: opts.lang as 'en', limit: opts.limit, batchSize: opts.batch, quiet,
         });
+        save(r);
         if (opts.json) printJsonLine(r);
         else {
           console.log(`Flickr8k ${r.split} (${r.lang}), ${r.n_images} images x ${r.n_texts} captions, model ${r.model}`);
@@ -48,6 +60,7 @@ export function registerEval(program: Command): void {
         const r = await evalZeroShot(encoder, {
           dataset: opts.dataset as ZeroShotDataset, split: opts.split, lang: opts.lang, limit: opts.limit, batchSize: opts.batch, quiet,
         });
+        save(r);
         if (opts.json) printJsonLine(r);
         else console.log(`${r.dataset} ${r.split} (${r.lang}) zero-shot: accuracy ${(r.accuracy * 100).toFixed(1)}% (chance ${(r.chance * 100).toFixed(1)}%), top-5 ${(r.top5 * 100).toFixed(1)}%, n=${r.n}`);
       }
