@@ -1,11 +1,12 @@
 import { writeResult, type Benchmark } from './harness.js';
 import { coldStart } from './cold-start.js';
+import { encoderThroughput } from './encoder-throughput.js';
 
 /**
  * `npm run bench [-- name ...]`: runs the named benchmarks (default: all) and writes bench/results/<name>.json.
  * Speed is measured here, never in timed unit tests.
  */
-const BENCHMARKS: Benchmark[] = [coldStart];
+const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
