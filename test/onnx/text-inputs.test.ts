@@ -41,6 +41,15 @@ test('SigLIP always pads to 64', () => {
   assert.deepEqual(b.inputIds.slice(3), new Array(61).fill(1), '</s> then 61 pads, all id 1');
 });
 
+test('SigLIP text is canonicalised as Python\'s SiglipTokenizer does: lower case, no punctuation, single spaces', () => {
+  const t = tok('siglip');
+  assert.deepEqual(t.ids('  A Dog,  on the GRASS!! '), t.ids('a dog on the grass'));
+  assert.notDeepEqual(t.ids('a dog'), t.ids('a cat'));
+  // CLIP and Chinese-CLIP leave that to their tokenizer.json (which lower-cases but keeps punctuation)
+  assert.notDeepEqual(tok('clip').ids('a dog!'), tok('clip').ids('a dog'));
+  assert.deepEqual(tok('clip').ids('A DOG'), tok('clip').ids('a dog'));
+});
+
 test('Chinese-CLIP splits Chinese into characters between [CLS] and [SEP]', () => {
   const v = vocab('chinese_clip');
   assert.deepEqual(tok('chinese_clip').ids('一只狗'), [v['[CLS]'], v['一'], v['只'], v['狗'], v['[SEP]']]);

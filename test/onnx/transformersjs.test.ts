@@ -55,6 +55,10 @@ function maxAbsDiffNormalised(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return m;
 }
 
+/** What Python's SiglipTokenizer does before SentencePiece (transformers.js does not): lower case, drop string.punctuation, squeeze spaces. */
+const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+const pythonSiglip = (t: string): string => [...t.toLowerCase()].filter((c) => !PUNCTUATION.includes(c)).join('').split(/\s+/).filter(Boolean).join(' ');
+
 const TEXTS = ['a photo of a dog', 'A Cat sleeps on the SOFA.', 'two children  play in the park!', '一只狗在草地上奔跑', 'a zebra', ''];
 
 /** Two random images at the model's input size (no resize: compared exactly) and a 3:2 synthetic photo (resized and cropped). */
@@ -74,7 +78,7 @@ for (const kind of FIXTURE_KINDS) {
     let mine: { texts: Float32Array[]; images: Float32Array[] };
     before(async () => {
       const f = fixtures[kind];
-      ref = transformersJs(kind, f.dir, TEXTS, images(f));
+      ref = transformersJs(kind, f.dir, kind === 'siglip' ? TEXTS.map(pythonSiglip) : TEXTS, images(f));
       const enc = await loadOnnxEncoder(f.dir, { threads: 1 });
       mine = { texts: await enc.embedTexts(TEXTS), images: await enc.embedImages(images(f)) };
       await enc.dispose();

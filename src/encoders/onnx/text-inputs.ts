@@ -5,6 +5,8 @@
  *  - SigLIP: always pad to 64 ('max_length'): it was trained that way, has no mask and pools the last position;
  *  - Chinese-CLIP: BERT WordPiece, at most 52 tokens, pad to the longest with an attention mask.
  * Truncation keeps the trailing special token (EOS / [SEP]) as HF's tokenizers do.
+ * SigLIP texts are first canonicalised as Python's SiglipTokenizer does (lower case, ASCII punctuation
+ * removed, spaces collapsed): its tokenizer.json cannot express that, and transformers.js skips it.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { VlmError } from '../../util/errors.js';
@@ -41,6 +43,7 @@ export class TextTokenizer {
   readonly policy: TextPolicy;
   private readonly tokenizer: Tokenizer;
   private readonly specialIds: Set<number>;
+  private readonly canonicalize: (text: string) => string;
 
   constructor(layout: ModelLayout) {
     try {
@@ -50,11 +53,12 @@ export class TextTokenizer {
     }
     this.specialIds = new Set([...this.tokenizer.get_added_tokens_decoder()].filter(([, t]) => t.special).map(([id]) => id));
     this.policy = textPolicy(layout, (t) => this.tokenizer.token_to_id(t));
+    this.canonicalize = layout.modelType === 'siglip' ? siglipCanonical(layout.tokenizerConfig.do_lower_case !== false) : (t) => t;
   }
 
   /** Token ids of one text with special tokens, truncated to the policy's maximum. */
   ids(text: string): number[] {
-    const ids = this.tokenizer.encode(text).ids;
+    const ids = this.tokenizer.encode(this.canonicalize(text)).ids;
     const max = this.policy.maxLength;
     if (ids.length <= max) return ids;
     let tail = 0;
@@ -75,6 +79,11 @@ export class TextTokenizer {
     }
     return { batch: texts.length, length, inputIds, attentionMask, tokenTypeIds: new Array<number>(inputIds.length).fill(0) };
   }
+}
+
+/** transformers' SiglipTokenizer: optional lower-casing, then canonicalize_text (Python's string.punctuation removed, whitespace collapsed). */
+function siglipCanonical(lower: boolean): (text: string) => string {
+  return (text) => (lower ? text.toLowerCase() : text).replace(/[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g, '').replace(/\s+/g, ' ').trim();
 }
 
 function textPolicy(layout: ModelLayout, idOf: (token: string) => number | undefined): TextPolicy {
