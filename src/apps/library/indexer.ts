@@ -207,7 +207,8 @@ export async function indexLibrary(opts: IndexOptions): Promise<IndexReport> {
       continue;
     }
     if (!held.has(id)) continue; // claimed but not embedded (interrupted): next run
-    want.set(id, [...(want.get(id) ?? []), ...files.map(toLibraryFile)]);
+    const merged = new Map([...(want.get(id) ?? []), ...files.map(toLibraryFile)].map((f) => [f.path, f]));
+    want.set(id, [...merged.values()]);
     indexed += files.length;
   }
   // after an interruption the walk is complete but the hashing is not: leave the copy lists alone
