@@ -6,6 +6,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerEval } from './commands/eval.js';
 import { registerTrain } from './commands/train.js';
 import { registerDemo } from './commands/demo.js';
+import { registerLibraryCommands } from './commands/library.js';
 
 const program = new Command('vlm')
   .description('Vision-language models offline: embed, classify, search, caption and explain images in English and Chinese.')
@@ -20,5 +21,6 @@ registerClassify(program);
 registerEval(program);
 registerTrain(program);
 registerDemo(program);
+registerLibraryCommands(program);
 
 program.parseAsync(process.argv).catch(fail);
