@@ -103,6 +103,7 @@ export async function train(configPath: string, outDir: string, opts: TrainOptio
   const sparse = new SparseAdamW(emb, { beta1: tc.beta1, beta2: tc.beta2, eps: 1e-8 });
   const vlm = wrapModel(model, tokenizer);
 
+  const lengths = trainData.captions.map((c) => c.ids.length);
   const stepsPerEpoch = Math.floor(trainData.captions.length / tc.batch_size);
   if (stepsPerEpoch < 1) throw new UsageError(`batch_size ${tc.batch_size} exceeds the ${trainData.captions.length} training captions`);
   const stateDir = opts.stateDir ?? defaultStateDir(outDir);
@@ -137,7 +138,7 @@ export async function train(configPath: string, outDir: string, opts: TrainOptio
     const bar = progress(`train ${cfg.name}`, P.totalSteps - P.step);
     try {
       while (P.epoch < tc.epochs && !P.finished) {
-        const plan = epochPlan(trainData.captions.length, tc.batch_size, tc.seed, P.epoch, tc.flip_augment);
+        const plan = epochPlan(trainData.captions.length, tc.batch_size, tc.seed, P.epoch, tc.flip_augment, tc.length_buckets ? lengths : undefined);
         // Kept in the progress record so a resumed epoch reports the same mean loss.
         P.epochLoss ??= { sum: 0, n: 0 };
         let outOfTime = false;
