@@ -17,6 +17,11 @@ export interface Encoder {
   readonly id: string;
   /** Embedding dimension. */
   readonly dim: number;
+  /**
+   * The model's learned similarity scale (CLIP's logit_scale, exp'd), when it has one: softmax(scale * cosine) gives
+   * the probabilities the model was trained to produce. Zero-shot classification uses it as the default temperature.
+   */
+  readonly logitScale?: number;
   embedImages(inputs: ImageInput[]): Promise<Float32Array[]>;
   embedTexts(texts: string[], opts?: EmbedTextOptions): Promise<Float32Array[]>;
   dispose(): Promise<void> | void;

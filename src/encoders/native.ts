@@ -70,6 +70,7 @@ export async function loadNativeEncoder(dir: string): Promise<Encoder> {
   // The id names the exact weights: adapters and library indexes made with other weights are refused.
   const digest = createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex').slice(0, 12);
   const id = `vlm:${vlm.config.name}@${digest}`;
+  const logitScale = vlm.model.logitScale().dataSync()[0];
 
   async function features(inputs: ImageInput[]): Promise<{ feats: Record<string, Float32Array[]>; flipped?: Record<string, Float32Array[]> }> {
     const feats: Record<string, Float32Array[]> = {};
@@ -90,6 +91,7 @@ export async function loadNativeEncoder(dir: string): Promise<Encoder> {
   return {
     id,
     dim: vlm.dim,
+    logitScale,
     async embedImages(inputs) {
       if (inputs.length === 0) return [];
       const { feats, flipped } = await features(inputs);
