@@ -6,7 +6,9 @@
  *   node dist/scripts/make-fixtures.js --base                 # a ViT-B/32-shaped CLIP folder, once
  *   node dist/scripts/bench-onnx-encoder.js [--model DIR] [--images N] [--threads T]
  *
- * Prints one JSON line per implementation and the ratio. Text speed of the onnx Encoder too.
+ *     [--texts N]
+ * Prints one JSON line per implementation and the ratios (> 1: vlm is faster / cheaper). Text speed of
+ * the onnx Encoder too. On a busy machine trust cpu_ratio (CPU seconds per image) more than wall time.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -30,26 +32,29 @@ function images(): string[] {
   return Array.from({ length: count }, (_, i) => all[i % all.length]);
 }
 
-async function timeIt(run: (batch: string[]) => Promise<unknown>): Promise<number> {
+/** Images per wall-clock second, and CPU seconds (all threads) per image: the latter stays comparable on a busy machine. */
+async function timeIt(run: (batch: string[]) => Promise<unknown>): Promise<{ imagesPerSecond: number; cpuSecondsPerImage: number }> {
   const paths = images();
   await run(paths.slice(0, 2)); // warm-up: session start, first allocation
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < paths.length; i += BATCH) await run(paths.slice(i, i + BATCH));
-  return paths.length / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  return { imagesPerSecond: paths.length / ((performance.now() - t0) / 1000), cpuSecondsPerImage: (cpu.user + cpu.system) / 1e6 / paths.length };
 }
 
 async function benchVlm(): Promise<Record<string, number>> {
   // imported here: its onnxruntime-node must not be in the transformers.js process (the two builds share the soname libonnxruntime.so.1)
   const { loadOnnxEncoder } = await import('../src/encoders/onnx/index.js');
   const enc = await loadOnnxEncoder(model, { threads });
-  const imagesPerSecond = await timeIt((b) => enc.embedImages(b));
-  const captions = Array.from({ length: 256 }, (_, i) => `a photo of ${i % 7} dogs playing with a red ball on the beach number ${i}`);
+  const img = await timeIt((b) => enc.embedImages(b));
+  const captions = Array.from({ length: Number(opt('--texts', '64')) }, (_, i) => `a photo of ${i % 7} dogs playing with a red ball on the beach number ${i}`);
   await enc.embedTexts(captions.slice(0, 4));
   const t0 = performance.now();
   await enc.embedTexts(captions);
   const textsPerSecond = captions.length / ((performance.now() - t0) / 1000);
   await enc.dispose();
-  return { imagesPerSecond, textsPerSecond };
+  return { ...img, textsPerSecond };
 }
 
 async function benchTransformers(): Promise<Record<string, number>> {
@@ -67,7 +72,7 @@ async function benchTransformers(): Promise<Record<string, number>> {
     device: 'cpu',
     session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
   });
-  return { imagesPerSecond: await timeIt((b) => extract(b)) };
+  return await timeIt((b) => extract(b));
 }
 
 const impl = opt('--impl', '');
@@ -83,5 +88,10 @@ if (impl) {
   };
   const v = run('vlm');
   const t = run('transformers');
-  console.log(JSON.stringify({ ratio_vlm_over_transformersjs_images: +(v.imagesPerSecond / t.imagesPerSecond).toFixed(3) }));
+  console.log(
+    JSON.stringify({
+      speed_ratio_vlm_over_transformersjs: +(v.imagesPerSecond / t.imagesPerSecond).toFixed(3),
+      cpu_ratio_transformersjs_over_vlm: +(t.cpuSecondsPerImage / v.cpuSecondsPerImage).toFixed(3),
+    }),
+  );
 }
