@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'models/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'models/**', '.cache/**', 'test-artifacts/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
