@@ -11,6 +11,8 @@ export interface PgVectorStoreOptions {
   table?: string;
   /** HNSW candidate list per query (pgvector's hnsw.ef_search; default 100, always >= k) */
   efSearch?: number;
+  /** the same for searches with a filter (default 2 x efSearch) */
+  efSearchFiltered?: number;
   /** HNSW build parameters (pgvector defaults 16 / 64) */
   m?: number;
   efConstruction?: number;
@@ -116,7 +118,8 @@ export class PgVectorStore implements VectorStore {
       await pool.end();
       throw dimMismatch(`table ${tableName}`, stored, options.dim);
     }
-    const store = new PgVectorStore(pool, table, tableName, stored, { ...options, efSearch });
+    const efSearchFiltered = Math.max(efSearch, Math.floor(options.efSearchFiltered ?? 2 * efSearch));
+    const store = new PgVectorStore(pool, table, tableName, stored, { ...options, efSearch, efSearchFiltered });
     if (stored === undefined && options.dim !== undefined) await store.createTable(options.dim);
     return store;
   }
@@ -267,12 +270,16 @@ export class PgVectorStore implements VectorStore {
                    ORDER BY embedding <=> $1::vector LIMIT $2)
                  SELECT * FROM hits ORDER BY distance, id`;
     const params = [vectorLiteral(vector), Math.floor(k), ...where.params];
+    // A filter (pathPrefix, dates, exclusions) lowers HNSW recall: the graph walk meets many rows that
+    // fail it. A wider candidate list restores it, and lets the planner prefer an exact scan of the
+    // filtered rows when they are few (measured in bench/results/store.json).
+    const ef = Math.min(1000, Math.max(Math.floor(k), where.params.length ? this.opts.efSearchFiltered! : this.opts.efSearch!));
     const rows = await this.withSearchClient(async (client) => {
-      if (k <= this.opts.efSearch!) return (await client.query<Row>(sql, params)).rows;
-      // HNSW returns at most ef_search rows per scan: widen it for this query only
+      if (ef === this.opts.efSearch) return (await client.query<Row>(sql, params)).rows;
+      // ef_search for this query only
       await client.query('BEGIN');
       try {
-        await client.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.min(1000, Math.floor(k)))]);
+        await client.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(ef)]);
         const r = (await client.query<Row>(sql, params)).rows;
         await client.query('COMMIT');
         return r;
