@@ -3,10 +3,14 @@
  * name most often, the AUC of the cached detector score for "some caption of this image mentions the class".
  * Uses whatever rows of the detector cache exist (it is written in file-name order, unrelated to the split).
  * Also checks the per-class counts against captions that state a number ("two dogs", "a man" with no plural).
- *   node dist/scripts/detector-caption-auc.js [--kind centernet] [--split train] [--top 20] [--json]
+ * With --probe TOWER/TAP, also a baseline: a logistic-regression probe on the frozen CNN features of that feature
+ * cache, trained on the split's images that have no detector row yet and scored on the same images as the detector.
+ *   node dist/scripts/detector-caption-auc.js [--kind centernet] [--split train] [--top 20] [--probe mobilenet_v2_mid/final_gap] [--json]
  */
 import { parseArgs } from 'node:util';
 import { readDetectionCache } from '../src/model/detector-cache.js';
+import { readFeatureCache, selectRows } from '../src/model/feature-cache.js';
+import { initTf, tf } from '../src/model/tf.js';
 import { COCO_LABELS, NUM_COCO_CLASSES, type DetectorKind } from '../src/model/detector.js';
 import { loadFlickr8k, type Flickr8kSplit } from '../src/train/datasets/flickr8k.js';
 
@@ -82,6 +86,7 @@ const { values } = parseArgs({
     split: { type: 'string', default: 'train' },
     top: { type: 'string', default: '20' },
     json: { type: 'boolean', default: false },
+    probe: { type: 'string' },
   },
 });
 
@@ -129,11 +134,69 @@ for (const c of data.captions) {
 }
 
 // Images of the split that are cached, with their detector rows.
-const rows: { words: Set<string>; texts: string[]; row: Float32Array }[] = [];
+const rows: { name: string; words: Set<string>; texts: string[]; row: Float32Array }[] = [];
 data.images.forEach((name, i) => {
   const row = cache.row(name);
-  if (row) rows.push({ words: words[i], texts: texts[i], row });
+  if (row) rows.push({ name, words: words[i], texts: texts[i], row });
 });
+
+/**
+ * Per class, probe scores for the detector-cached images: logistic regression (full batch Adam, standardised
+ * features, small L2) on the frozen CNN features of the other images of the split.
+ */
+async function probeScores(spec: string, classes: { label: string; words: string[] }[]): Promise<Float32Array[]> {
+  const [tower, tap] = spec.split('/');
+  const m = readFeatureCache(tower, tap);
+  const held = new Set(rows.map((r) => r.name));
+  const trainIdx = data.images.map((_, i) => i).filter((i) => !held.has(data.images[i]));
+  const label = (ws: Set<string>) => classes.map((c) => (c.words.some((w) => ws.has(w)) ? 1 : 0));
+  await initTf();
+  const Xtr = tf.tensor2d(selectRows(m, trainIdx.map((i) => data.images[i])), [trainIdx.length, m.dim]);
+  const Xev = tf.tensor2d(selectRows(m, rows.map((r) => r.name)), [rows.length, m.dim]);
+  const Y = tf.tensor2d(trainIdx.flatMap((i) => label(words[i])), [trainIdx.length, classes.length]);
+  const { mean, variance } = tf.moments(Xtr, 0);
+  const sd = variance.sqrt().add(1e-6);
+  const xtr = Xtr.sub(mean).div(sd);
+  const xev = Xev.sub(mean).div(sd);
+  // Plain Adam with hand-written gradients: X^T is materialised once because tfjs-wasm's matMul with
+  // transposeA (what autograd would use) is ~15x slower.
+  const xtrT = xtr.transpose();
+  const n = trainIdx.length;
+  let W = tf.zeros([m.dim, classes.length]);
+  let b = tf.zeros([classes.length]);
+  let mW = tf.zerosLike(W), vW = tf.zerosLike(W), mb = tf.zerosLike(b), vb = tf.zerosLike(b);
+  const lr = 0.01, b1 = 0.9, b2 = 0.999, l2 = 1e-4;
+  for (let t = 1; t <= 200; t++) {
+    const next = tf.tidy(() => {
+      const err = tf.sigmoid(xtr.matMul(W).add(b)).sub(Y).div(n);
+      const gW = xtrT.matMul(err).add(W.mul(2 * l2));
+      const gb = err.sum(0);
+      const nmW = mW.mul(b1).add(gW.mul(1 - b1)), nvW = vW.mul(b2).add(gW.square().mul(1 - b2));
+      const nmb = mb.mul(b1).add(gb.mul(1 - b1)), nvb = vb.mul(b2).add(gb.square().mul(1 - b2));
+      const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
+      const nW = W.sub(nmW.div(c1).div(nvW.div(c2).sqrt().add(1e-8)).mul(lr));
+      const nb = b.sub(nmb.div(c1).div(nvb.div(c2).sqrt().add(1e-8)).mul(lr));
+      return [nW, nb, nmW, nvW, nmb, nvb];
+    });
+    tf.dispose([W, b, mW, vW, mb, vb]);
+    [W, b, mW, vW, mb, vb] = next;
+  }
+  const logits = await xev.matMul(W).add(b).array() as number[][];
+  tf.dispose([Xtr, Xev, Y, mean, variance, sd, xtr, xtrT, xev, W, b, mW, vW, mb, vb]);
+  return classes.map((_, c) => Float32Array.from(logits.map((l) => l[c])));
+}
+
+/** Mean of the two rankings (no training needed): do the detector and the CNN know different things? */
+function rankAverage(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
+  const ranks = (v: ArrayLike<number>) => {
+    const r = new Float32Array(v.length);
+    Array.from({ length: v.length }, (_, i) => i).sort((x, y) => v[x] - v[y]).forEach((i, k) => (r[i] = k));
+    return r;
+  };
+  const ra = ranks(a);
+  const rb = ranks(b);
+  return ra.map((v, i) => v + rb[i]);
+}
 
 const results = Object.entries(CLASS_WORDS).map(([label, ws]) => {
   const classId = COCO_LABELS.indexOf(label);
@@ -149,6 +212,16 @@ const results = Object.entries(CLASS_WORDS).map(([label, ws]) => {
   const aucSe = hanleyMcNeilSe(a, positives, rows.length - positives);
   return { label, inSplit, positives, rate: positives / rows.length, aucScore: a, aucSe, aucCount: auc(count, mentioned), firedPos: fired(true), firedNeg: fired(false) };
 }).sort((a, b) => b.inSplit - a.inSplit).slice(0, Number(values.top));
+
+const probe = values.probe
+  ? await probeScores(values.probe, results.map((r) => ({ label: r.label, words: CLASS_WORDS[r.label] })))
+  : undefined;
+const probeResults = probe?.map((scores, c) => {
+  const r = results[c];
+  const mentioned = rows.map((row) => CLASS_WORDS[r.label].some((w) => row.words.has(w)));
+  const det = rows.map((row) => row.row[COCO_LABELS.indexOf(r.label)]);
+  return { label: r.label, aucProbe: auc(scores, mentioned), aucRankAverage: auc(rankAverage(scores, det), mentioned) };
+});
 
 // Counting: detector count (score >= cache threshold) vs the number the captions state, over 1, 2, 3, 4+.
 const counting = Object.entries(COUNT_NOUNS).map(([label, nouns]) => {
@@ -168,7 +241,7 @@ const counting = Object.entries(COUNT_NOUNS).map(([label, nouns]) => {
 });
 
 if (values.json) {
-  console.log(JSON.stringify({ kind: cache.kind, split: data.split, images: rows.length, results, counting }));
+  console.log(JSON.stringify({ kind: cache.kind, split: data.split, images: rows.length, results, probe: values.probe, probeResults, counting }));
 } else {
   console.log(`${cache.kind} on Flickr8k ${data.split}: ${rows.length} of ${data.images.length} images cached (${cache.complete ? 'complete' : 'partial'} cache)`);
   console.log('class            mentioned (cached)  AUC(max score) ±se   AUC(count>=thr)  fires|mentioned  fires|not');
@@ -177,6 +250,16 @@ if (values.json) {
   }
   const valid = results.filter((r) => Number.isFinite(r.aucScore));
   console.log(`mean AUC(max score) over ${valid.length} classes: ${(valid.reduce((s, r) => s + r.aucScore, 0) / valid.length).toFixed(3)}`);
+  if (probeResults) {
+    console.log(`\nbaseline: logistic probe on ${values.probe} (trained on the other ${data.images.length - rows.length} ${data.split} images), same images`);
+    console.log('class            AUC detector  AUC CNN probe  AUC rank-average(both)');
+    probeResults.forEach((p, c) => console.log(`${p.label.padEnd(16)} ${results[c].aucScore.toFixed(3).padStart(8)}     ${p.aucProbe.toFixed(3).padStart(8)}       ${p.aucRankAverage.toFixed(3).padStart(8)}`));
+    const mean = (f: (p: NonNullable<typeof probeResults>[number], c: number) => number) => {
+      const v = probeResults.map(f).filter(Number.isFinite);
+      return (v.reduce((a, x) => a + x, 0) / v.length).toFixed(3);
+    };
+    console.log(`mean             ${mean((_, c) => results[c].aucScore).padStart(8)}     ${mean((p) => p.aucProbe).padStart(8)}       ${mean((p) => p.aucRankAverage).padStart(8)}`);
+  }
   for (const c of counting) {
     console.log(`\ncount of ${c.label} (threshold ${cache.countThreshold}) vs captions that state a number: ${c.images} images, exact ${(100 * c.exact).toFixed(0)}%`);
     console.log('  caption\\detector    0     1     2     3    4+');
