@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { indexLibrary, type IndexReport } from '../../apps/library/indexer.js';
@@ -25,6 +26,8 @@ export function registerIndex(program: Command): void {
     .option('--json', 'print {"indexed","unchanged","removed","skipped":[{"path","reason"}],...} on stdout')
     .action(action(async (dir: string, opts: IndexOpts) => {
       const root = resolve(dir);
+      if (!existsSync(root)) throw new VlmError(`folder not found: ${root}`);
+      if (!statSync(root).isDirectory()) throw new VlmError(`${root} is a file: give the folder to index`);
       const db = opts.db ?? defaultDbPath(root);
       const store = await openStore(db, { defaultPath: db });
       try {

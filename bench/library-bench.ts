@@ -1,0 +1,83 @@
+/**
+ * End-to-end `vlm index` throughput on Flickr8k test images next to the pure-encoder throughput of
+ * the same model (issue goal: index >= 85% of encoder speed), and how busy the two cores were.
+ *
+ *   npm run bench -- library [--model DIR] [--images N] [--batch N]
+ */
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { basename, join } from 'node:path';
+import { indexLibrary } from '../src/apps/library/indexer.js';
+import { openLibraryForIndexing } from '../src/apps/library/library-db.js';
+import { loadEncoder } from '../src/encoders/load.js';
+import { embedImagesBatched } from '../src/eval/embed-batched.js';
+import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
+import { cacheDir, datasetDir, defaultModelDir } from '../src/util/paths.js';
+import type { Benchmark } from './harness.js';
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** Wall seconds and CPU seconds (user + system, all threads) of fn. */
+async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = await fn();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { result, wall, cpu: (c.user + c.system) / 1e6 };
+}
+
+export const libraryBench: Benchmark = {
+  name: 'library',
+  description: 'vlm index on 1,000 Flickr8k test images vs the bare encoder on the same files',
+  async run(args) {
+    if (!datasetDir('flickr8k')) return { skipped: 'needs ../shared/data/flickr8k' };
+    const modelDir = arg(args, '--model') ?? process.env.VLM_BENCH_MODEL ?? defaultModelDir;
+    if (!existsSync(join(modelDir, 'config.json'))) return { skipped: `needs a model at ${modelDir} (pass --model DIR)` };
+    const n = Number(arg(args, '--images') ?? 1000);
+    const batch = Number(arg(args, '--batch') ?? 32);
+    const data = loadFlickr8k('test', 'en');
+    const paths = data.imagePaths.slice(0, n);
+
+    // a folder of just these images (links: nothing copied)
+    const work = cacheDir('bench', 'library');
+    rmSync(work, { recursive: true, force: true });
+    const root = join(work, 'images');
+    mkdirSync(root, { recursive: true });
+    for (const p of paths) symlinkSync(p, join(root, basename(p)));
+
+    const encoder = await loadEncoder(modelDir);
+    try {
+      await encoder.embedImages(paths.slice(0, Math.min(8, n))); // load sessions / weights outside the timings
+      const bare = await measure(() => embedImagesBatched(encoder, paths, { batchSize: batch, quiet: true }));
+      const store = await openLibraryForIndexing(root, join(work, 'db'), encoder.dim);
+      const indexed = await measure(() => indexLibrary({ root, store, encoder, batchSize: batch, quiet: true }));
+      await store.close();
+      if (indexed.result.embedded !== n) throw new Error(`indexed ${indexed.result.embedded} of ${n} images: ${JSON.stringify(indexed.result.skipped.slice(0, 3))}`);
+      const encoderRate = n / bare.wall;
+      const indexRate = n / indexed.wall;
+      return {
+        model: encoder.id,
+        images: n,
+        batch,
+        encoder_images_per_s: +encoderRate.toFixed(2),
+        index_images_per_s: +indexRate.toFixed(2),
+        ratio: +(indexRate / encoderRate).toFixed(3),
+        goal_ratio: 0.85,
+        meets_goal: indexRate / encoderRate >= 0.85,
+        // CPU seconds per wall second: 2.0 = both cores busy the whole time
+        encoder_cores_busy: +(bare.cpu / bare.wall).toFixed(2),
+        index_cores_busy: +(indexed.cpu / indexed.wall).toFixed(2),
+        cores: cpus().length,
+        encoder_seconds: +bare.wall.toFixed(2),
+        index_seconds: +indexed.wall.toFixed(2),
+      };
+    } finally {
+      await encoder.dispose();
+      rmSync(work, { recursive: true, force: true });
+    }
+  },
+};
