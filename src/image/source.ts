@@ -138,6 +138,8 @@ export function decodeError(e: unknown, label?: string): InputError {
   else if (/pixel limit/i.test(msg)) text = `${p}image exceeds the pixel limit (${detail})`;
   else if (/premature end|truncat|unexpected end|short read|end of (file|stream|data)|not enough data|read error|out of data/i.test(msg))
     text = `${p}truncated image data: the file is cut short (${detail})`;
+  // With failOn 'warning' libvips sometimes reports only this generic line, whichever damage stopped it.
+  else if (/warning treated as error/i.test(msg)) text = `${p}corrupt or truncated image data: the decoder stopped on damaged data`;
   else text = `${p}corrupt image data (${detail})`;
   return new InputError(text, { cause: e });
 }
