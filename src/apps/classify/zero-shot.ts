@@ -27,32 +27,58 @@ export interface LabelClassifier {
   classifyFiles(paths: string[]): AsyncGenerator<FileResult>;
 }
 
+export interface PromptOptions {
+  /** Prompt language; default: detected from the labels. */
+  lang?: Lang;
+  /** Prompt-template set (src/eval/templates/<domain>.json); default generic. */
+  domain?: string;
+}
+
+export interface ClassVectors {
+  lang: Lang;
+  templates: string[];
+  /** One unit vector per label, synonyms folded in. */
+  weights: Float32Array[];
+}
+
 /**
- * Zero-shot classification by label names: prompt-template ensembles (per domain and language)
- * with synonyms folded into one class vector. The language is taken from the labels unless given.
+ * The zero-shot class vectors of labels: each name's prompt-template ensemble, and a class with
+ * synonyms is the renormalised mean of its names' vectors (so one odd synonym cannot dominate).
  */
-export async function zeroShotLabels(
-  encoder: Encoder,
-  specs: LabelSpec[],
-  opts: { lang?: Lang; domain?: string } = {},
-): Promise<LabelClassifier> {
+export async function labelVectors(encoder: Encoder, specs: LabelSpec[], opts: PromptOptions = {}): Promise<ClassVectors> {
   const domain = (opts.domain ?? 'generic') as PromptDomain;
   if (!PROMPT_DOMAINS.includes(domain)) throw new UsageError(`unknown --domain "${opts.domain}": use ${PROMPT_DOMAINS.join(', ')}`);
   const lang = opts.lang ?? detectLang(specs.map((s) => s.label).join(' '));
   const templates = promptTemplates(domain, lang);
   const names = specs.flatMap((s) => [s.label, ...s.synonyms]);
   const all = await zeroShotClassifier(encoder, names, templates, lang, { quiet: true });
-  // Fold synonyms: a class vector is the renormalised mean of its names' vectors.
   let k = 0;
   const weights = specs.map((s) => {
     const w = new Float32Array(encoder.dim);
     for (let n = 0; n <= s.synonyms.length; n++, k++) all.weights[k].forEach((v, d) => (w[d] += v));
     return l2normalize(w);
   });
+  return { lang, templates, weights };
+}
+
+/**
+ * Zero-shot classification by label names: prompt-template ensembles (per domain and language)
+ * with synonyms folded into one class vector. The language is taken from the labels unless given.
+ * `temperature` is the softmax temperature on cosine similarities (default CLIP's 0.01); fit one on
+ * labelled examples with `vlm fewshot train --method zeroshot` (calibrate.ts) for honest probabilities.
+ */
+export async function zeroShotLabels(
+  encoder: Encoder,
+  specs: LabelSpec[],
+  opts: PromptOptions & { temperature?: number } = {},
+): Promise<LabelClassifier> {
+  const { lang, templates, weights } = await labelVectors(encoder, specs, opts);
   const classifier = classifierFromWeights(specs.map((s) => s.label), templates, lang, weights);
+  // Default: the model's own learned scale (softmax it was trained with); CLIP's 100 when it has none.
+  const temperature = opts.temperature ?? (encoder.logitScale ? 1 / encoder.logitScale : undefined);
 
   const rank = (embeddings: Float32Array[]) =>
-    classifier.classify(embeddings).map((p) =>
+    classifier.classify(embeddings, { temperature }).map((p) =>
       Array.from(p, (score, c) => ({ label: classifier.labels[c], score })).sort((a, b) => b.score - a.score),
     );
 

@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import type { Encoder, Lang } from '../../encoders/encoder.js';
+import { UsageError, VlmError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { embedImagesSafely } from '../embed-images.js';
+import { softmaxRows } from './calibrate.js';
+import { classCount, fewShotLogits, FEWSHOT_METHODS, paramsDim, type FewShotMethod, type FewShotParams, type FittedFewShot } from './fewshot-model.js';
+import { matFromJson, matToJson, normalizeRows, stack, type MatJson } from './matrix.js';
+import type { FileResult, LabelScore } from './zero-shot.js';
+
+/**
+ * An adapter file: a few-shot classifier fitted on one model's embeddings, as JSON. It records the
+ * encoder it belongs to (id and dimension): embeddings of another model live in another space, so
+ * using it there is refused rather than silently wrong. Matrices are base64 float32 (bit-exact).
+ */
+export const ADAPTER_FORMAT = 'vlm-adapter/1';
+
+type ParamsJson =
+  | { method: 'zeroshot'; weights: MatJson }
+  | { method: 'prototype'; prototypes: MatJson }
+  | { method: 'probe'; W: MatJson; b: number[] }
+  | { method: 'tip' | 'tip-f'; weights: MatJson | null; zs_temperature: number; keys: MatJson; key_labels: number[]; alpha: number; beta: number };
+
+export interface AdapterFile {
+  format: typeof ADAPTER_FORMAT;
+  method: FewShotMethod;
+  encoder: { id: string; dim: number };
+  labels: string[];
+  /** How the zero-shot prior was made (null for methods without one). */
+  prompts: { lang: Lang; domain: string; templates: string[]; names: string[][] } | null;
+  /** Probabilities are softmax(logits / temperature). */
+  temperature: number;
+  /** Chosen hyperparameters and cross-validation scores. */
+  info: Record<string, number | string | boolean>;
+  support: { examples: number; per_class: number[]; skipped: number; source?: string };
+  created: string;
+  params: ParamsJson;
+}
+
+function paramsToJson(p: FewShotParams): ParamsJson {
+  switch (p.method) {
+    case 'zeroshot': return { method: p.method, weights: matToJson(p.weights) };
+    case 'prototype': return { method: p.method, prototypes: matToJson(p.prototypes) };
+    case 'probe': return { method: p.method, W: matToJson(p.W), b: p.b };
+    default: return {
+      method: p.method, weights: p.weights && matToJson(p.weights), zs_temperature: p.zsTemperature,
+      keys: matToJson(p.keys), key_labels: p.keyLabels, alpha: p.alpha, beta: p.beta,
+    };
+  }
+}
+
+function paramsFromJson(j: ParamsJson, where: string): FewShotParams {
+  const m = (x: MatJson, what: string) => matFromJson(x, `${where}: params.${what}`);
+  switch (j.method) {
+    case 'zeroshot': return { method: j.method, weights: m(j.weights, 'weights') };
+    case 'prototype': return { method: j.method, prototypes: m(j.prototypes, 'prototypes') };
+    case 'probe': return { method: j.method, W: m(j.W, 'W'), b: j.b };
+    case 'tip':
+    case 'tip-f': return {
+      method: j.method, weights: j.weights ? m(j.weights, 'weights') : null, zsTemperature: j.zs_temperature,
+      keys: m(j.keys, 'keys'), keyLabels: j.key_labels, alpha: j.alpha, beta: j.beta,
+    };
+    default: throw new VlmError(`${where}: unknown method "${(j as { method: string }).method}"`);
+  }
+}
+
+export function makeAdapterFile(
+  fit: FittedFewShot,
+  meta: { encoder: Encoder; labels: string[]; prompts: AdapterFile['prompts']; support: AdapterFile['support'] },
+): AdapterFile {
+  return {
+    format: ADAPTER_FORMAT,
+    method: fit.params.method,
+    encoder: { id: meta.encoder.id, dim: meta.encoder.dim },
+    labels: meta.labels,
+    prompts: meta.prompts,
+    temperature: fit.temperature,
+    info: fit.info,
+    support: meta.support,
+    created: new Date().toISOString(),
+    params: paramsToJson(fit.params),
+  };
+}
+
+export function saveAdapter(path: string, file: AdapterFile): void {
+  writeFileAtomic(path, JSON.stringify(file, null, 1) + '\n');
+}
+
+/** Read and check an adapter file (not yet tied to a model). */
+export function readAdapterFile(path: string): AdapterFile {
+  let file: AdapterFile;
+  try {
+    file = JSON.parse(readFileSync(path, 'utf8')) as AdapterFile;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(e.code === 'ENOENT' ? `adapter file not found: ${path}` : `cannot read adapter ${path}: ${e.message}`);
+  }
+  if (file?.format !== ADAPTER_FORMAT) {
+    throw new UsageError(`${path} is not a vlm adapter (format "${String(file?.format)}", expected "${ADAPTER_FORMAT}"): make one with \`vlm fewshot train\``);
+  }
+  if (!FEWSHOT_METHODS.includes(file.method) || file.params?.method !== file.method) throw new VlmError(`${path}: unknown or inconsistent method "${file.method}"`);
+  if (typeof file.encoder?.id !== 'string' || !Number.isInteger(file.encoder?.dim)) throw new VlmError(`${path}: the adapter does not record its model ("encoder": {id, dim})`);
+  if (!Array.isArray(file.labels) || file.labels.length < 2) throw new VlmError(`${path}: an adapter needs at least two labels`);
+  if (!(file.temperature > 0)) throw new VlmError(`${path}: temperature must be > 0`);
+  return file;
+}
+
+export interface FewShotAdapter {
+  readonly file: AdapterFile;
+  readonly method: FewShotMethod;
+  readonly labels: string[];
+  /** Class probabilities per image embedding: [image][class], each row sums to 1. */
+  probabilities(imageEmbeddings: Float32Array[]): Float32Array[];
+  /** Labels sorted by probability for each embedding (same shape as zeroShotLabels().rank). */
+  rank(imageEmbeddings: Float32Array[]): LabelScore[][];
+  /** Embeds and ranks image files; unreadable files come back with their error, never abort the rest. */
+  classifyFiles(paths: string[]): AsyncGenerator<FileResult>;
+}
+
+/** Refuse an adapter made for another model: its vectors would be compared across different spaces. */
+export function checkAdapterModel(file: AdapterFile, encoder: Encoder, path = 'the adapter'): void {
+  if (file.encoder.id !== encoder.id || file.encoder.dim !== encoder.dim) {
+    throw new UsageError(
+      `${path} was trained for model "${file.encoder.id}" (${file.encoder.dim}-d) but the loaded model is "${encoder.id}" (${encoder.dim}-d): ` +
+        `pass --model with the folder of "${file.encoder.id}", or retrain the adapter with this model (vlm fewshot train <dir> --model ...)`,
+    );
+  }
+}
+
+/** A ready classifier from an adapter file and the (matching) encoder. */
+export function adapterClassifier(file: AdapterFile, encoder: Encoder, path = 'the adapter'): FewShotAdapter {
+  checkAdapterModel(file, encoder, path);
+  const params = paramsFromJson(file.params, path);
+  const C = classCount(params);
+  if (C !== file.labels.length || paramsDim(params) !== file.encoder.dim) {
+    throw new VlmError(`${path}: parameters are for ${C} classes x ${paramsDim(params)} dims, but it lists ${file.labels.length} labels for ${file.encoder.dim} dims`);
+  }
+  const probabilities = (embs: Float32Array[]): Float32Array[] => {
+    if (embs.length === 0) return [];
+    const X = normalizeRows(stack(embs, file.encoder.dim));
+    const p = softmaxRows(fewShotLogits(params, X), C, file.temperature);
+    return embs.map((_, i) => Float32Array.from(p.subarray(i * C, (i + 1) * C)));
+  };
+  const rank = (embs: Float32Array[]) =>
+    probabilities(embs).map((p) => Array.from(p, (score, c) => ({ label: file.labels[c], score })).sort((a, b) => b.score - a.score));
+  return {
+    file,
+    method: file.method,
+    labels: file.labels,
+    probabilities,
+    rank,
+    async *classifyFiles(paths) {
+      for await (const r of embedImagesSafely(encoder, paths)) {
+        if ('error' in r) yield { path: r.item, error: r.error };
+        else yield { path: r.item, labels: rank([r.embedding])[0], embedding: r.embedding };
+      }
+    },
+  };
+}
+
+/** Read an adapter file and bind it to the encoder (which must be the model it was trained with). */
+export function loadAdapter(path: string, encoder: Encoder): FewShotAdapter {
+  return adapterClassifier(readAdapterFile(path), encoder, path);
+}

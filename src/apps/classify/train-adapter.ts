@@ -1,0 +1,93 @@
+import type { Encoder, Lang } from '../../encoders/encoder.js';
+import { UsageError } from '../../util/errors.js';
+import { log } from '../../util/log.js';
+import { embedImagesSafely } from '../embed-images.js';
+import { makeAdapterFile, type AdapterFile } from './adapter.js';
+import type { FewShotMethod } from './fewshot-model.js';
+import { fitFewShot } from './fit-fewshot.js';
+import { normalizeRows, stack, type Mat } from './matrix.js';
+import { promptName, readSupportFolder } from './support-folder.js';
+import { labelVectors, type LabelSpec } from './zero-shot.js';
+
+export interface TrainAdapterOptions {
+  method: FewShotMethod;
+  /** Prompt language for the zero-shot prior; default: detected from the class names. */
+  lang?: Lang;
+  /** Prompt-template set; default generic. */
+  domain?: string;
+  /** Extra prompt names per class (label file lines "folder name: synonym, synonym"). */
+  synonyms?: LabelSpec[];
+  seed?: number;
+  /** Called for each unreadable image (default: a warning on stderr). */
+  onSkip?: (path: string, reason: string) => void;
+}
+
+export interface TrainedAdapter {
+  adapter: AdapterFile;
+  skipped: { path: string; reason: string }[];
+  /** Classes dropped because none of their images could be read. */
+  droppedClasses: string[];
+}
+
+/** Methods that use the zero-shot class vectors as a prior. */
+export function usesPrior(method: FewShotMethod): boolean {
+  return method !== 'prototype';
+}
+
+/**
+ * `vlm fewshot train <dir>`: embed `<dir>/<label>/*` once, fit the method, return the adapter.
+ * Unreadable images are skipped (reported through onSkip); a class left without any readable image is
+ * dropped with a warning, and fewer than two classes is an error.
+ */
+export async function trainAdapterFromFolder(encoder: Encoder, dir: string, opts: TrainAdapterOptions): Promise<TrainedAdapter> {
+  const folder = readSupportFolder(dir);
+  for (const name of folder.empty) log(`vlm: warning: ${folder.dir}/${name} holds no images; class left out`);
+  const onSkip = opts.onSkip ?? ((path, reason) => log(`vlm: skipped ${path}: ${reason}`));
+  const skipped: TrainedAdapter['skipped'] = [];
+  const vectors: Float32Array[] = [];
+  const labels: number[] = [];
+  const labelOf = new Map(folder.items.map((x) => [x.path, x.label]));
+  for await (const r of embedImagesSafely(encoder, folder.items.map((x) => x.path))) {
+    if ('error' in r) {
+      skipped.push({ path: r.item, reason: r.error });
+      onSkip(r.item, r.error);
+      continue;
+    }
+    vectors.push(r.embedding);
+    labels.push(labelOf.get(r.item) as number);
+  }
+  // Renumber the classes that kept at least one readable image.
+  const kept = folder.labels.map((_, c) => labels.includes(c));
+  const droppedClasses = folder.labels.filter((_, c) => !kept[c]);
+  for (const name of droppedClasses) log(`vlm: warning: no readable image of class "${name}"; class left out`);
+  const names = folder.labels.filter((_, c) => kept[c]);
+  const newIndex = new Map(folder.labels.map((_, c) => [c, kept.slice(0, c).filter(Boolean).length]));
+  if (names.length < 2) {
+    throw new UsageError(`only ${names.length} class(es) with readable images in ${folder.dir}: a classifier needs at least two`);
+  }
+  const y = labels.map((c) => newIndex.get(c) as number);
+  const X: Mat = normalizeRows(stack(vectors, encoder.dim));
+
+  let prompts: AdapterFile['prompts'] = null;
+  let zeroShot: Mat | null = null;
+  if (usesPrior(opts.method)) {
+    const extra = new Map((opts.synonyms ?? []).map((s) => [s.label, s.synonyms]));
+    const specs = names.map((n) => {
+      const p = promptName(n);
+      return { label: p, synonyms: [...new Set([...(extra.get(n) ?? []), ...(extra.get(p) ?? [])])].filter((s) => s !== p) };
+    });
+    const domain = opts.domain ?? 'generic';
+    const cv = await labelVectors(encoder, specs, { lang: opts.lang, domain });
+    zeroShot = stack(cv.weights, encoder.dim);
+    prompts = { lang: cv.lang, domain, templates: cv.templates, names: specs.map((s) => [s.label, ...s.synonyms]) };
+  }
+  const fit = fitFewShot(opts.method, { X, y, classes: names.length, zeroShot, seed: opts.seed ?? 0 });
+  const perClass = names.map((_, c) => y.filter((v) => v === c).length);
+  const adapter = makeAdapterFile(fit, {
+    encoder,
+    labels: names,
+    prompts,
+    support: { examples: y.length, per_class: perClass, skipped: skipped.length, source: folder.dir },
+  });
+  return { adapter, skipped, droppedClasses };
+}
