@@ -7,6 +7,7 @@ import { registerEval } from './commands/eval.js';
 import { registerTrain } from './commands/train.js';
 import { registerDemo } from './commands/demo.js';
 import { registerLibraryCommands } from './commands/library.js';
+import { registerServe } from './commands/serve.js';
 
 const program = new Command('vlm')
   .description('Vision-language models offline: embed, classify, search, caption and explain images in English and Chinese.')
@@ -22,5 +23,6 @@ registerEval(program);
 registerTrain(program);
 registerDemo(program);
 registerLibraryCommands(program);
+registerServe(program);
 
 program.parseAsync(process.argv).catch(fail);
