@@ -31,6 +31,11 @@ export interface IndexOptions {
   model?: string;
   /** images per encoder call (default 32) */
   batchSize?: number;
+  /**
+   * encoder calls in flight (default 2): while one batch runs in the model, the next is decoded, so
+   * neither core waits on the other. 1 = strictly one call at a time (for encoders that cannot share).
+   */
+  pipelineDepth?: number;
   /** rows per store write (default 256); a kill loses at most this many (or commitSeconds of) finished images */
   commitEvery?: number;
   /** write at least this often while embedding (default 10 s) */
@@ -77,6 +82,7 @@ export async function indexLibrary(opts: IndexOptions): Promise<IndexReport> {
   const root = resolve(opts.root);
   const { store, encoder } = opts;
   const batchSize = Math.max(1, opts.batchSize ?? 32);
+  const depth = Math.max(1, opts.pipelineDepth ?? 2);
   const commitEvery = Math.max(1, opts.commitEvery ?? 256);
   const commitMs = (opts.commitSeconds ?? 10) * 1000;
   const under = (p: string) => p.startsWith(root.endsWith(sep) ? root : root + sep);
@@ -131,19 +137,23 @@ export async function indexLibrary(opts: IndexOptions): Promise<IndexReport> {
     }
   };
 
+  const bar = progress('indexing', pending.length, { quiet: opts.quiet });
   let embedded = 0;
   let rows: VectorItem[] = [];
   let lastWrite = Date.now();
   let writing: Promise<void> = Promise.resolve();
-  // one write in flight while the encoder goes on; its failure surfaces at the next await
+  let writeError: { error: unknown } | undefined;
+  // writes are chained (one at a time, in order); the caller waits only for the one before, so the
+  // encoder goes on while a batch is being committed
   const write = async (force: boolean): Promise<void> => {
+    if (writeError) throw writeError.error;
     if (rows.length === 0 || (!force && rows.length < commitEvery && Date.now() - lastWrite < commitMs)) return;
     const batch = rows;
     rows = [];
     lastWrite = Date.now();
-    await writing;
-    writing = store.upsert(batch);
-    writing.catch(() => undefined);
+    const previous = writing;
+    writing = previous.then(() => store.upsert(batch)).catch((error: unknown) => void (writeError ??= { error }));
+    await previous;
   };
   const embed = async (batch: Extract<Prepared, { kind: 'new' }>[]): Promise<void> => {
     const byData = new Map(batch.map((b) => [b.data, b]));
@@ -160,20 +170,27 @@ export async function indexLibrary(opts: IndexOptions): Promise<IndexReport> {
       want.set(p.id, files);
       embedded++;
     }
+    bar.tick(batch.length, { skipped: skipped.length });
     await write(false);
   };
 
-  const bar = progress('indexing', pending.length, { quiet: opts.quiet });
   let interrupted = false;
+  // encoder calls in flight: the next batch is decoded and queued while the current one runs
+  const inflight: Promise<void>[] = [];
+  const settle = async (max: number) => {
+    while (inflight.length > max) await inflight.shift();
+  };
   try {
     let batch: Extract<Prepared, { kind: 'new' }>[] = [];
     const flushBatch = async () => {
-      const b = batch;
+      if (batch.length === 0) return;
+      const job = embed(batch);
+      job.catch(() => undefined); // surfaced by settle()
+      inflight.push(job);
       batch = [];
-      if (b.length) await embed(b);
-      bar.tick(b.length, { skipped: skipped.length });
+      await settle(depth - 1);
     };
-    for await (const p of parallelMap(pending, prepare, { concurrency: 2 * batchSize, buffer: 2 * batchSize })) {
+    for await (const p of parallelMap(pending, prepare, { concurrency: batchSize, buffer: 2 * batchSize })) {
       if (opts.signal?.aborted) {
         interrupted = true;
         break;
@@ -192,8 +209,10 @@ export async function indexLibrary(opts: IndexOptions): Promise<IndexReport> {
       }
     }
     if (!interrupted) await flushBatch();
+    await settle(0);
     await write(true);
     await writing;
+    if (writeError) throw writeError.error;
   } finally {
     bar.stop();
   }
