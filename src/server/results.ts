@@ -1,4 +1,5 @@
 /** Library hits as clients see them: paths relative to their folder, a thumbnail URL, no inline blobs. */
+import { pathsOf } from '../apps/library/library-item.js';
 import type { LibraryHit } from '../apps/library/search.js';
 import type { LibraryRoots } from './roots.js';
 
@@ -24,4 +25,17 @@ export function apiHit(h: LibraryHit, roots: LibraryRoots): ApiHit {
 
 export function round(x: number): number {
   return Math.round(x * 1e5) / 1e5;
+}
+
+/**
+ * Only images with a copy inside the library folders (after resolving links) are shown: the server
+ * would refuse to serve the others, so listing them would only show broken pictures.
+ */
+export async function visibleHits<T extends LibraryHit>(hits: T[], roots: LibraryRoots): Promise<T[]> {
+  const shown = await Promise.all(hits.map(async (h): Promise<T | undefined> => {
+    const paths = [h.path, ...pathsOf(h.metadata).filter((p) => p !== h.path)];
+    for (const p of paths) if (await roots.allowed(p)) return { ...h, path: p };
+    return undefined;
+  }));
+  return shown.filter((h) => h !== undefined);
 }

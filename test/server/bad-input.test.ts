@@ -127,6 +127,10 @@ test('path traversal: ids are hashes, folders and files stay inside the library'
     const r = await server.app.inject(`/v1/images/${secretId}?size=${size}`);
     assert.equal(r.statusCode, 403, `${size}: ${r.body}`);
   }
+  // nor lists it
+  for (const url of ['/v1/search?q=a%20bird&k=50', '/v1/dupes']) assert.ok(!(await server.app.inject(url)).body.includes(secretId), url);
+  const similar = await server.app.inject({ method: 'POST', url: '/v1/search', payload: { q: 'an eagle', k: 50 } });
+  assert.ok(!similar.body.includes(secretId));
   // a row pointing outside the roots (a store shared with another library, or edited by hand)
   const [row] = await lib.store.get([await contentHash(cat)]);
   const fakeId = 'e'.repeat(64);

@@ -20,12 +20,19 @@ export function dupesRoutes(app: FastifyInstance, ctx: ServerContext): void {
   }, async (req) => {
     const report = await ctx.queue.run(() => findDuplicates(ctx.library.store, { threshold: req.query.threshold, quiet: true }));
     const show = (p: string) => ctx.library.roots.display(p);
+    // files outside the library folders (reached through links) are neither shown nor counted
+    const allowed = new Set<string>();
+    for (const g of report.groups) for (const f of g.files) if (await ctx.library.roots.allowed(f.path)) allowed.add(f.path);
+    const groups = report.groups
+      .map((g) => ({ ...g, files: g.files.filter((f) => allowed.has(f.path)) }))
+      .filter((g) => g.files.length > 1)
+      .map((g) => ({ ...g, keeper: g.files.some((f) => f.path === g.keeper) ? g.keeper : g.files[0].path }));
     return {
       threshold: report.threshold,
       images: report.images,
-      exact: report.exact,
-      near: report.near,
-      groups: report.groups.map((g) => ({
+      exact: groups.filter((g) => g.kind === 'exact').length,
+      near: groups.filter((g) => g.kind === 'near').length,
+      groups: groups.map((g) => ({
         kind: g.kind,
         keeper: show(g.keeper),
         reason: g.reason,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_DIVERSITY, recommend } from '../../apps/library/recommend.js';
 import type { ServerContext } from '../context.js';
-import { apiHit, round } from '../results.js';
+import { apiHit, round, visibleHits } from '../results.js';
 import { errorResponse, errors, hit, imageId } from '../schemas.js';
 
 interface Body {
@@ -39,8 +39,10 @@ export function recommendRoutes(app: FastifyInstance, ctx: ServerContext): void 
     const results = await ctx.queue.run(async () => {
       // the library app takes files: each id's copy inside the library folders (checked), whose stored vector it reuses
       const files = async (list: string[]) => Promise.all(list.map(async (id) => ctx.library.file(await ctx.library.item(id))));
-      const out = await recommend(ctx.library.store, ctx.encoder, { like: await files(like), dislike: await files(dislike), k, diversity });
-      return out.hits.map((h) => ({ ...apiHit(h, ctx.library.roots), mmr: round(h.mmr) }));
+      const n = k ?? 12;
+      // a few more than asked: images outside the library folders (reached through links) are dropped
+      const out = await recommend(ctx.library.store, ctx.encoder, { like: await files(like), dislike: await files(dislike), k: n + 8, diversity });
+      return (await visibleHits(out.hits, ctx.library.roots)).slice(0, n).map((h) => ({ ...apiHit(h, ctx.library.roots), mmr: round(h.mmr) }));
     });
     return { model: ctx.encoder.id, results };
   });

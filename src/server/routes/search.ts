@@ -6,7 +6,7 @@ import { assertSameModel } from '../../apps/library/model-check.js';
 import type { ServerContext } from '../context.js';
 import { badRequest } from '../http-errors.js';
 import { uploadOf, vectorOf, type ImageRef } from '../image-input.js';
-import { apiHit } from '../results.js';
+import { apiHit, visibleHits } from '../results.js';
 import { errors, hit, imageBody, imageId, lang } from '../schemas.js';
 
 interface Query {
@@ -26,6 +26,7 @@ interface Body extends ImageRef {
   minScore?: number;
 }
 
+const OVERFETCH = 8;
 const k = { type: 'integer', minimum: 1, maximum: 200, default: 24, description: 'results wanted' } as const;
 const minScore = { type: 'number', minimum: -1, maximum: 1, description: 'leave out results below this similarity' } as const;
 const response = {
@@ -46,9 +47,10 @@ function dateMs(v: string | undefined, name: string): number | undefined {
 /** GET /v1/search?q= (text, English or Chinese) and POST /v1/search (image, image + text, or a library image id). */
 export function searchRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const run = async (vector: Float32Array, n: number, filter: LibraryFilter) => {
-    const hits = await searchVector(ctx.library.store, vector, n, filter);
+    // over-fetch a little: images outside the library folders (reached through links) are dropped
+    const hits = await searchVector(ctx.library.store, vector, n + OVERFETCH, filter);
     for (const h of hits) assertSameModel(h.metadata, ctx.encoder.id);
-    return hits.map((h) => apiHit(h, ctx.library.roots));
+    return (await visibleHits(hits, ctx.library.roots)).slice(0, n).map((h) => apiHit(h, ctx.library.roots));
   };
 
   app.get<{ Querystring: Query }>('/v1/search', {
