@@ -48,7 +48,11 @@ export class VlmApp extends LightElement {
     const r = this.route;
     if (r.view === 'search' && r.q) void this.run(`Results for “${r.q}”`, () => api.search(r.q));
     else if (r.view === 'like') void this.run('More like this', () => api.recommend([r.id]));
-    else if (r.view === 'search') this.hits = [];
+    else if (r.view === 'search') {
+      this.seq++; // an answer still on its way is no longer wanted
+      this.hits = [];
+      this.status = '';
+    }
   }
 
   /** Runs a query; a slower earlier one never overwrites a newer answer. */
