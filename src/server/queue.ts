@@ -64,7 +64,6 @@ export class WorkQueue {
         this.stats.timedOut++;
         reject(new ServiceUnavailableError(`the request took longer than ${this.opts.timeoutMs / 1000} s: try again, or with a smaller request`, this.retryAfterSeconds()));
       }, this.opts.timeoutMs);
-      timer.unref();
       waiter.start = () => {
         this.running++;
         const t0 = performance.now();

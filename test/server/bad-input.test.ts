@@ -1,7 +1,7 @@
 /** Hostile and broken requests get a clear 4xx, never a crash, and the server keeps serving after each. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contentHash } from '../../src/apps/library/hash.js';
 import type { VlmServer } from '../../src/server/app.js';
@@ -141,6 +141,27 @@ test('path traversal: ids are hashes, folders and files stay inside the library'
   const rec = await server.app.inject({ method: 'POST', url: '/v1/recommend', payload: { like: [fakeId] } });
   assert.equal(rec.statusCode, 403);
   await lib.store.delete([fakeId]);
+  await stillServing();
+});
+
+test('the web app folder is served, and nothing beside it', async () => {
+  const web = join(lib.dir, 'web');
+  mkdirSync(web);
+  writeFileSync(join(web, 'index.html'), '<!doctype html><title>app</title>');
+  writeFileSync(join(lib.dir, 'beside.txt'), 'not for the web');
+  const withWeb = await makeServer(lib, { webDir: web });
+  try {
+    const home = await withWeb.app.inject('/');
+    assert.equal(home.statusCode, 200);
+    assert.match(home.body, /<title>app<\/title>/);
+    for (const url of ['/../beside.txt', '/%2e%2e/beside.txt', '/..%2fbeside.txt', '/%2e%2e%2fbeside.txt', '/....//beside.txt', '/.%00./beside.txt']) {
+      const r = await withWeb.app.inject(url);
+      assert.notEqual(r.statusCode, 200, url);
+      assert.ok(!r.body.includes('not for the web'), url);
+    }
+  } finally {
+    await withWeb.app.close();
+  }
   await stillServing();
 });
 

@@ -31,15 +31,19 @@ test('never runs more than `concurrency` jobs; refuses past `maxQueued` with 503
 
 test('a job past the timeout is answered with 503 but keeps its slot until it really ends', async () => {
   const q = new WorkQueue({ concurrency: 1, maxQueued: 4, timeoutMs: 50 });
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r)); // the slow job ends when the test says so, not by a clock
   let finished = false;
-  const slow = q.run(async () => { await sleep(150); finished = true; });
+  const slow = q.run(async () => { await gate; finished = true; });
   await assert.rejects(slow, (e: unknown) => e instanceof ServiceUnavailableError && /longer than 0.05 s/.test(e.message));
   assert.equal(finished, false);
   assert.equal(q.snapshot().running, 1, 'the abandoned job still holds the only slot');
   // a job queued behind it times out while waiting and never starts
   let started = false;
   await assert.rejects(q.run(async () => { started = true; }), ServiceUnavailableError);
-  await sleep(150);
+  open();
+  await gate;
+  await sleep(5);
   assert.equal(finished, true);
   assert.equal(started, false);
   assert.equal(q.snapshot().running, 0);
