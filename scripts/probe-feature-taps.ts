@@ -7,11 +7,13 @@
  * gtsrb: nearest-class-mean and 1-NN accuracy (cosine) on the 3,975 test images from the 40/class train images.
  *
  *   node dist/scripts/probe-feature-taps.js [--dataset flickr8k|gtsrb] [--towers a,b] [--taps x,y] [--lambda 1,10,100] [--json]
- * Taps without a complete cache are skipped.
+ * Taps without a complete cache are skipped. A tap "a+b" concatenates the (separately L2-normalised) taps a and b;
+ * "a+tower2:b" takes b from another tower.
  */
 import { parseArgs } from 'node:util';
 import { hasFeatureCache, listFeatureCaches, readFeatureCache, selectRows } from '../src/model/feature-cache.js';
-import { initTf, tf } from '../src/model/tf.js';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
 import { loadGtsrb } from '../src/train/datasets/gtsrb.js';
 import { relative } from 'node:path';
@@ -28,7 +30,6 @@ const { values } = parseArgs({
     'min-count': { type: 'string', default: '5' },
   },
 });
-await initTf();
 
 /** Rows L2-normalised, then centred with the mean of `ref` rows (train). */
 function normalise(x: Float32Array, dim: number): Float32Array {
@@ -54,7 +55,7 @@ function colMean(x: Float32Array, dim: number): Float32Array {
 }
 
 /** (A + lambda I)^-1 for a symmetric positive definite A [d, d], via Cholesky A = L L^T and L^-1 (float64). */
-function ridgeInverse(a: Float32Array, d: number, lambda: number): Float32Array {
+async function ridgeInverse(a: Float32Array, d: number, lambda: number): Promise<Float32Array> {
   const L = new Float64Array(d * d);
   for (let i = 0; i < d; i++) {
     for (let j = 0; j <= i; j++) {
@@ -79,12 +80,31 @@ function ridgeInverse(a: Float32Array, d: number, lambda: number): Float32Array 
   return matmul(M, d, d, M, d, true); // M^T M = (L L^T)^-1
 }
 
-function matmul(a: Float32Array, ar: number, ac: number, b: Float32Array, bc: number, transA = false): Float32Array {
-  return tf.tidy(() => {
-    let ta = tf.tensor2d(a, [ar, ac]);
-    if (transA) ta = tf.transpose(ta); // explicit transpose: transposeA matmul is slow on wasm
-    return tf.matMul(ta, tf.tensor2d(b, [transA ? ar : ac, bc])).dataSync() as Float32Array;
+/** Dense matmul on onnxruntime (native GEMM, ~10x tfjs-wasm here): C = A B or A^T B, A [ar, ac], B [.., bc]. */
+const gemm = await (async () => {
+  const { onnx } = onnxProto;
+  const f = onnx.TensorProto.DataType.FLOAT;
+  const vi = (name: string, dims: string[]) => ({ name, type: { tensorType: { elemType: f, shape: { dim: dims.map((d) => ({ dimParam: d })) } } } });
+  const make = async (transA: boolean) => {
+    const node = transA
+      ? [{ opType: 'Transpose', input: ['a'], output: ['at'], attribute: [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 0] }] }, { opType: 'MatMul', input: ['at', 'b'], output: ['c'] }]
+      : [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'] }];
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'gemm', node, input: [vi('a', ['m', 'k']), vi('b', ['k2', 'n'])], output: [vi('c', ['m2', 'n'])] },
+    });
+    return ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { intraOpNumThreads: 2 });
+  };
+  return { plain: await make(false), trans: await make(true) };
+})();
+
+async function matmul(a: Float32Array, ar: number, ac: number, b: Float32Array, bc: number, transA = false): Promise<Float32Array> {
+  const res = await (transA ? gemm.trans : gemm.plain).run({
+    a: new ort.Tensor('float32', a, [ar, ac]),
+    b: new ort.Tensor('float32', b, [transA ? ar : ac, bc]),
   });
+  return res.c.data as Float32Array;
 }
 
 const words = (s: string) => s.toLowerCase().match(/[a-z]+/g) ?? [];
@@ -122,10 +142,31 @@ function l2rows(x: Float32Array, dim: number): Float32Array {
 const towersWanted = values.towers?.split(',');
 const tapsWanted = values.taps?.split(',');
 const lambdas = values.lambda.split(',').map(Number);
+/** Rows of `names` for a tap or a concatenation "a+b" (each part L2-normalised per row); undefined if not cached. */
+function rows(tower: string, spec: string, names: string[], sel: { dataset?: string; flip?: boolean }): { dim: number; data: Float32Array } | undefined {
+  // A part "other_tower:tap" takes that tap from another tower (cross-tower concatenation).
+  const parts = spec.split('+').map((p) => (p.includes(':') ? p.split(':') : [tower, p]) as [string, string]);
+  if (!parts.every(([tw, t]) => hasFeatureCache(tw, t, sel))) return undefined;
+  const mats = parts.map(([tw, t]) => readFeatureCache(tw, t, sel)).map((m) => ({ dim: m.dim, data: normalise(selectRows(m, names), m.dim) }));
+  if (mats.length === 1) return mats[0];
+  const dim = mats.reduce((a, m) => a + m.dim, 0);
+  const data = new Float32Array(names.length * dim);
+  for (let r = 0; r < names.length; r++) {
+    let off = r * dim;
+    for (const m of mats) {
+      data.set(m.data.subarray(r * m.dim, (r + 1) * m.dim), off);
+      off += m.dim;
+    }
+  }
+  return { dim, data };
+}
+
+const concat = (tapsWanted ?? []).filter((t) => t.includes('+'));
 const candidates = [...new Set(listFeatureCaches()
   .filter((c) => c.dataset === values.dataset && c.variant === 'orig' && c.dtype === 'f32')
   .filter((c) => (!towersWanted || towersWanted.includes(c.tower)) && (!tapsWanted || tapsWanted.includes(c.tap)))
-  .map((c) => `${c.tower}/${c.tap}`))].sort();
+  .map((c) => `${c.tower}/${c.tap}`)
+  .concat(concat.flatMap((t) => [...new Set(listFeatureCaches().map((c) => c.tower))].filter((tw) => !towersWanted || towersWanted.includes(tw)).map((tw) => `${tw}/${t}`))))].sort();
 const results: Record<string, unknown>[] = [];
 
 if (values.dataset === 'flickr8k') {
@@ -165,12 +206,12 @@ if (values.dataset === 'flickr8k') {
   for (const cand of candidates) {
     const [tower, tap] = cand.split('/');
     const t0 = Date.now();
-    const orig = readFeatureCache(tower, tap);
-    const flip = hasFeatureCache(tower, tap, { flip: true }) ? readFeatureCache(tower, tap, { flip: true }) : undefined;
+    const orig = rows(tower, tap, train.images, {});
+    if (!orig) continue;
+    const flip = rows(tower, tap, train.images, { flip: true });
     const d = orig.dim;
-    const xo = normalise(selectRows(orig, train.images), d);
-    const parts = [xo];
-    if (flip) parts.push(normalise(selectRows(flip, train.images), d));
+    const parts = [orig.data];
+    if (flip) parts.push(flip.data);
     const n = train.images.length * parts.length;
     const x = new Float32Array(n * d);
     parts.forEach((p, i) => x.set(p, i * p.length));
@@ -178,23 +219,21 @@ if (values.dataset === 'flickr8k') {
     centre(x, d, mean);
     const y = new Float32Array(n * V);
     for (let i = 0; i < parts.length; i++) y.set(yTrain, i * yTrain.length);
-    const xtx = matmul(x, n, d, x, d, true);
-    const xty = matmul(x, n, d, y, V, true);
+    const xtx = await matmul(x, n, d, x, d, true);
+    const xty = await matmul(x, n, d, y, V, true);
     // Dev images: average of orig and flip features (cheap test-time augmentation) when both exist.
-    let xDev = normalise(selectRows(orig, dev.images), d);
-    if (flip) {
-      const f = normalise(selectRows(flip, dev.images), d);
-      xDev = xDev.map((v, i) => (v + f[i]) / 2);
-    }
+    let xDev = rows(tower, tap, dev.images, {})!.data;
+    const fDev = flip ? rows(tower, tap, dev.images, { flip: true })!.data : undefined;
+    if (fDev) xDev = xDev.map((v, i) => (v + fDev[i]) / 2);
     centre(xDev, d, mean);
     let best: Scores & { lambda: number } | undefined;
     // Scale lambda with the trace so one grid fits every feature size.
     let trace = 0;
     for (let i = 0; i < d; i++) trace += xtx[i * d + i];
     for (const lam of lambdas) {
-      const w = matmul(ridgeInverse(xtx, d, (lam * trace) / d), d, d, xty, V);
-      const pred = l2rows(matmul(xDev, dev.images.length, d, w, V), V);
-      const sim = matmul(pred, dev.images.length, V, transpose(capDev, dev.captions.length, V), dev.captions.length);
+      const w = await matmul(await ridgeInverse(xtx, d, (lam * trace) / d), d, d, xty, V);
+      const pred = l2rows(await matmul(xDev, dev.images.length, d, w, V), V);
+      const sim = await matmul(pred, dev.images.length, V, transpose(capDev, dev.captions.length, V), dev.captions.length);
       const s = recall(sim, dev.images.length, dev.captions.length, capImage);
       if (!best || sum(s) > sum(best)) best = { ...s, lambda: lam };
     }
@@ -209,14 +248,15 @@ if (values.dataset === 'flickr8k') {
   const nClass = g.classes.length;
   for (const cand of candidates) {
     const [tower, tap] = cand.split('/');
-    const m = readFeatureCache(tower, tap, { dataset: 'gtsrb' });
-    const d = m.dim;
-    const xtr = normalise(selectRows(m, trainNames), d), xte = normalise(selectRows(m, testNames), d);
+    const tr0 = rows(tower, tap, trainNames, { dataset: 'gtsrb' }), te0 = rows(tower, tap, testNames, { dataset: 'gtsrb' });
+    if (!tr0 || !te0) continue;
+    const d = tr0.dim;
+    const xtr = tr0.data, xte = te0.data;
     const mean = colMean(xtr, d);
     centre(xtr, d, mean);
     centre(xte, d, mean);
     const tr = l2rows(xtr, d), te = l2rows(xte, d);
-    const sim = matmul(te, testNames.length, d, transpose(tr, trainNames.length, d), trainNames.length);
+    const sim = await matmul(te, testNames.length, d, transpose(tr, trainNames.length, d), trainNames.length);
     let nn = 0, ncm = 0;
     for (let i = 0; i < testNames.length; i++) {
       let bi = 0;
