@@ -7,12 +7,16 @@
  *
  * Prints percentiles of both and the suggested threshold: the midpoint between the 1st percentile of
  * copies and the 99.5th percentile of distinct nearest neighbours when they separate, else the latter
- * (a wrong "delete this duplicate" costs more than a missed one).
+ * (a wrong "delete this duplicate" costs more than a missed one). Also the perceptual-hash distances
+ * (computed the way the indexer does, from the thumbnail) and how many copies either signal finds.
  */
 import sharp from 'sharp';
 import { dot, type Encoder } from '../src/encoders/encoder.js';
 import { loadEncoder } from '../src/encoders/load.js';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
+import { libraryThumbnail } from '../src/apps/library/image-facts.js';
+import { DEFAULT_HASH_DISTANCE } from '../src/apps/library/near-dup-threshold.js';
+import { hammingWords, hashWords, perceptualHash } from '../src/apps/library/perceptual-hash.js';
 
 type Variant = { name: string; make: (img: Buffer, w: number, h: number) => Promise<Buffer> };
 
@@ -53,6 +57,11 @@ async function main(): Promise<void> {
   const encoder = await loadEncoder(arg('--model'));
   const paths = loadFlickr8k('dev', 'en').imagePaths.slice(0, n);
   const originals = await embedAll(encoder, paths);
+  const hashOf = async (b: Buffer) => hashWords(await perceptualHash(await libraryThumbnail(b)));
+  const origHashes = await Promise.all(paths.map(async (p) => hashOf(await sharp(p).toBuffer())));
+  const hashNearest = origHashes.map((a, i) => Math.min(...origHashes.map((b, j) => (i === j ? 64 : hammingWords(a, b))))).sort((x, y) => x - y);
+  const perVariantHash: Record<string, number[]> = {};
+  const pairs: { cos: number; bits: number }[] = [];
 
   // distinct photos: each one's most similar other photo
   const nearestOther = originals.map((a, i) => Math.max(...originals.map((b, j) => (i === j ? -1 : dot(a, b))))).sort((x, y) => x - y);
@@ -64,7 +73,11 @@ async function main(): Promise<void> {
       return v.make(await sharp(p).toBuffer(), m.width!, m.height!);
     }));
     const vecs = await embedAll(encoder, made);
-    perVariant[v.name] = vecs.map((x, i) => dot(x, originals[i])).sort((a, b) => a - b);
+    const sims = vecs.map((x, i) => dot(x, originals[i]));
+    const bits = await Promise.all(made.map(async (b, i) => hammingWords(await hashOf(b), origHashes[i])));
+    sims.forEach((cos, i) => pairs.push({ cos, bits: bits[i] }));
+    perVariant[v.name] = [...sims].sort((a, b) => a - b);
+    perVariantHash[v.name] = bits.sort((a, b) => a - b);
     copies.push(...perVariant[v.name]);
   }
   copies.sort((a, b) => a - b);
@@ -82,6 +95,16 @@ async function main(): Promise<void> {
     suggested_threshold: r4(threshold),
     copies_found_at_threshold: r4(recall),
     distinct_photos_with_a_false_match: r4(falsePairs),
+    hash_bits_per_variant_median_p99: Object.fromEntries(Object.entries(perVariantHash).map(([k, s]) => [k, [pct(s, 50), pct(s, 99)]])),
+    hash_bits_distinct_nearest: { min: hashNearest[0], p1: pct(hashNearest, 1), median: pct(hashNearest, 50) },
+    hash_distance: DEFAULT_HASH_DISTANCE,
+    copies_found_by_hash: r4(pairs.filter((p) => p.bits <= DEFAULT_HASH_DISTANCE).length / pairs.length),
+    copies_found_by_either: r4(pairs.filter((p) => p.bits <= DEFAULT_HASH_DISTANCE || p.cos >= threshold).length / pairs.length),
+    copies_found_by_either_per_variant: Object.fromEntries(VARIANTS.map((v, k) => {
+      const mine = pairs.slice(k * n, (k + 1) * n);
+      return [v.name, r4(mine.filter((p) => p.bits <= DEFAULT_HASH_DISTANCE || p.cos >= threshold).length / n)];
+    })),
+    distinct_photos_with_a_false_hash_match: r4(hashNearest.filter((b) => b <= DEFAULT_HASH_DISTANCE).length / n),
   }, null, 2));
   await encoder.dispose();
 }

@@ -99,3 +99,25 @@ test('empty and one-class folders are clear errors; unreadable images are skippe
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a labels file names numbered folders; the names drive the zero-shot prior', async () => {
+  const enc = new ShapeEncoder();
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-numbered-'));
+  try {
+    for (const [i, [colour, shape]] of ([['red', 'square'], ['blue', 'circle']] as const).entries()) {
+      mkdirSync(join(dir, String(i)));
+      await writePng(join(dir, String(i), 'a.png'), drawShape(shape, colour, 40 + i));
+    }
+    const names = [{ label: '0', synonyms: ['red square', 'red box'] }, { label: '1', synonyms: ['blue circle'] }];
+    const { adapter } = await trainAdapterFromFolder(enc, dir, { method: 'zeroshot', names });
+    assert.deepEqual(adapter.labels, ['red square', 'blue circle']);
+    assert.deepEqual(adapter.support.folders, ['0', '1']);
+    assert.deepEqual(adapter.prompts?.names, [['red square', 'red box'], ['blue circle']]);
+    const [img] = await enc.embedImages([drawShape('circle', 'blue', 77)]);
+    const tmp = join(dir, 'a.json');
+    saveAdapter(tmp, adapter);
+    assert.equal(loadAdapter(tmp, enc).rank([img])[0][0].label, 'blue circle');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -273,15 +273,21 @@ export function librarySuite(backend: Backend): void {
       await index(root, db);
 
       await withLibrary(db, async (store) => {
+        const rel = (g: { kind: string; keeper: string; files: { path: string }[] }) => ({
+          kind: g.kind,
+          keeper: g.keeper.slice(root.length + 1),
+          files: g.files.map((f) => f.path.slice(root.length + 1)).sort(),
+        });
+        const expected = [
+          { kind: 'near', keeper: 'orig0.jpg', files: ['orig0.jpg', 'v/orig0-q30.jpg', 'v/orig0-small.jpg'] },
+          { kind: 'near', keeper: 'orig1.jpg', files: ['orig1.jpg', 'v/orig1-crop.jpg'] },
+          { kind: 'exact', keeper: 'orig2.jpg', files: ['orig2.jpg', 'v/orig2-copy.jpg'] },
+        ];
+        // embeddings alone, from all pairs in memory and from the store's k-NN: the same groups
         for (const allPairsUpTo of [3000, 0]) {
-          const r = await findDuplicates(store, { threshold: FIXTURE_DUP_THRESHOLD, allPairsUpTo, quiet: true });
+          const r = await findDuplicates(store, { threshold: FIXTURE_DUP_THRESHOLD, hashDistance: -1, allPairsUpTo, quiet: true });
           assert.equal(r.method, allPairsUpTo ? 'all-pairs' : 'knn');
-          const groups = r.groups.map((g) => ({ kind: g.kind, keeper: g.keeper.slice(root.length + 1), files: g.files.map((f) => f.path.slice(root.length + 1)).sort() }));
-          assert.deepEqual(groups, [
-            { kind: 'near', keeper: 'orig0.jpg', files: ['orig0.jpg', 'v/orig0-q30.jpg', 'v/orig0-small.jpg'] },
-            { kind: 'near', keeper: 'orig1.jpg', files: ['orig1.jpg', 'v/orig1-crop.jpg'] },
-            { kind: 'exact', keeper: 'orig2.jpg', files: ['orig2.jpg', 'v/orig2-copy.jpg'] },
-          ]);
+          assert.deepEqual(r.groups.map(rel), expected);
           const g0 = r.groups[0];
           assert.match(g0.reason, /resolution|largest file/);
           assert.equal(g0.files[0].path, g0.keeper);
@@ -289,6 +295,13 @@ export function librarySuite(backend: Backend): void {
           assert.equal(r.exact, 1);
           assert.equal(r.near, 2);
         }
+        // perceptual hashes alone (no two different vectors reach cosine 1): resized and recompressed copies
+        const byHash = await findDuplicates(store, { threshold: 1, quiet: true });
+        assert.deepEqual(byHash.groups.map(rel).slice(0, 1), expected.slice(0, 1));
+        assert.ok(byHash.groups[0].files.every((f) => f.hashDistance !== undefined && f.hashDistance <= 8));
+        // both signals (the defaults, with the fixture's threshold)
+        const both = await findDuplicates(store, { threshold: FIXTURE_DUP_THRESHOLD, quiet: true });
+        assert.deepEqual(both.groups.map(rel), expected);
       });
     });
 

@@ -32,7 +32,8 @@ export interface AdapterFile {
   temperature: number;
   /** Chosen hyperparameters and cross-validation scores. */
   info: Record<string, number | string | boolean>;
-  support: { examples: number; per_class: number[]; skipped: number; source?: string };
+  /** The examples it was fitted on; folders[c] is the sub-folder of labels[c]. */
+  support: { examples: number; per_class: number[]; skipped: number; source?: string; folders?: string[] };
   created: string;
   params: ParamsJson;
 }

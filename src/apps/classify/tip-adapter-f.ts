@@ -2,14 +2,16 @@ import { fitTemperature } from './calibrate.js';
 import { cacheLogits, type FittedFewShot } from './fewshot-model.js';
 import { foldCount, stratifiedFolds } from './folds.js';
 import { mulABt, selectRows, type Mat } from './matrix.js';
+import { createRng, shuffleInPlace } from '../../util/rng.js';
 import { better, checkSupport, scoreLogits, type SupportData } from './support.js';
 import { searchTip, tipZeroShot } from './tip-adapter.js';
 
 export interface TipFOptions {
-  /** Most Adam steps (full batch) to consider; the number used is chosen on a held-out fold. */
-  maxSteps?: number;
-  /** Validate every this many steps. */
-  every?: number;
+  /** Training length in epochs over the support set (at least `minSteps` Adam steps). */
+  epochs?: number;
+  minSteps?: number;
+  /** Examples per Adam step. */
+  batchSize?: number;
   learningRate?: number;
 }
 
@@ -22,14 +24,16 @@ interface KeyTraining {
   alpha: number;
   beta: number;
   lr: number;
+  batchSize: number;
+  seed: number;
 }
 
 /**
- * Full-batch Adam on the cache keys, minimising the cross-entropy of zero-shot + cache logits on the
+ * Mini-batch Adam on the cache keys, minimising the cross-entropy of zero-shot + cache logits on the
  * training examples (Tip-Adapter-F: the keys become a learnable linear layer initialised from the
- * support embeddings). `visit(step, keys)` is called at step 0 and every `every` steps.
+ * support embeddings). `visit(step, keys)` is called at step 0 and after every step in `checkpoints`.
  */
-function trainKeys(t: KeyTraining, init: Mat, steps: number, every: number, visit?: (step: number, keys: Mat) => void): Mat {
+function trainKeys(t: KeyTraining, init: Mat, steps: number, checkpoints: Set<number>, visit?: (step: number, keys: Mat) => void): Mat {
   const { X, y, zs, keyLabels, classes: C, alpha, beta, lr } = t;
   const n = X.rows;
   const d = X.cols;
@@ -40,32 +44,38 @@ function trainKeys(t: KeyTraining, init: Mat, steps: number, every: number, visi
   const count = new Float64Array(C);
   for (const c of keyLabels) count[c]++;
   const grad = new Float64Array(N * d);
-  const G = new Float64Array(n * C);
+  const bs = Math.min(t.batchSize, n);
+  const G = new Float64Array(bs * C);
+  const rng = createRng(t.seed);
+  let order: number[] = [];
   visit?.(0, keys);
   for (let step = 1; step <= steps; step++) {
-    const S = mulABt(X, keys);
-    const A = S.map((s) => Math.exp(-beta * (1 - s)));
-    // logits -> G = (softmax - onehot) / n
-    for (let i = 0; i < n; i++) {
-      const o = i * C;
-      for (let c = 0; c < C; c++) G[o + c] = zs[o + c];
-      for (let j = 0; j < N; j++) G[o + keyLabels[j]] += (alpha * A[i * N + j]) / count[keyLabels[j]];
+    if (order.length < bs) order = [...order, ...shuffleInPlace([...Array(n).keys()], rng)];
+    const batch = order.splice(0, bs);
+    const Xb = selectRows(X, batch);
+    const A = mulABt(Xb, keys).map((s) => Math.exp(-beta * (1 - s)));
+    // logits -> G = (softmax - onehot) / batch
+    for (let r = 0; r < bs; r++) {
+      const i = batch[r];
+      const o = r * C;
+      for (let c = 0; c < C; c++) G[o + c] = zs[i * C + c];
+      for (let j = 0; j < N; j++) G[o + keyLabels[j]] += (alpha * A[r * N + j]) / count[keyLabels[j]];
       let max = -Infinity;
       for (let c = 0; c < C; c++) max = Math.max(max, G[o + c]);
       let s = 0;
       for (let c = 0; c < C; c++) s += G[o + c] = Math.exp(G[o + c] - max);
-      for (let c = 0; c < C; c++) G[o + c] = (G[o + c] / s - (c === y[i] ? 1 : 0)) / n;
+      for (let c = 0; c < C; c++) G[o + c] = (G[o + c] / s - (c === y[i] ? 1 : 0)) / bs;
     }
     // dL/dk_j = sum_i G[i, label_j] * alpha * beta * A_ij / count_j * x_i
     grad.fill(0);
     for (let j = 0; j < N; j++) {
       const scale = (alpha * beta) / count[keyLabels[j]];
       const go = j * d;
-      for (let i = 0; i < n; i++) {
-        const w = G[i * C + keyLabels[j]] * A[i * N + j] * scale;
+      for (let r = 0; r < bs; r++) {
+        const w = G[r * C + keyLabels[j]] * A[r * N + j] * scale;
         if (Math.abs(w) < 1e-12) continue;
-        const xo = i * d;
-        for (let k = 0; k < d; k++) grad[go + k] += w * X.data[xo + k];
+        const xo = r * d;
+        for (let k = 0; k < d; k++) grad[go + k] += w * Xb.data[xo + k];
       }
     }
     const b1 = 0.9, b2 = 0.999;
@@ -75,9 +85,14 @@ function trainKeys(t: KeyTraining, init: Mat, steps: number, every: number, visi
       v[k] = b2 * v[k] + (1 - b2) * grad[k] * grad[k];
       keys.data[k] -= (lr * (m[k] / c1)) / (Math.sqrt(v[k] / c2) + 1e-8);
     }
-    if (step % every === 0) visit?.(step, keys);
+    if (checkpoints.has(step)) visit?.(step, keys);
   }
   return keys;
+}
+
+/** Adam steps for n examples: `epochs` passes in batches, but at least minSteps. */
+function stepCount(n: number, o: Required<TipFOptions>): number {
+  return Math.max(o.minSteps, o.epochs * Math.ceil(n / Math.min(o.batchSize, n)));
 }
 
 /**
@@ -87,28 +102,31 @@ function trainKeys(t: KeyTraining, init: Mat, steps: number, every: number, visi
  */
 export function fitTipF(d: SupportData, opts: TipFOptions = {}): FittedFewShot {
   checkSupport(d);
-  const maxSteps = opts.maxSteps ?? 200;
-  const every = opts.every ?? 20;
-  const lr = opts.learningRate ?? 1e-3;
+  // Tip-Adapter-F's recipe (lr 1e-3, 20 epochs, batch 256), with a floor on steps for tiny support sets.
+  const o: Required<TipFOptions> = { epochs: 20, minSteps: 100, batchSize: 128, learningRate: 1e-3, ...opts };
   const { X, y, classes } = d;
+  const seed = d.seed ?? 0;
   const zs = tipZeroShot(d);
   const tip = searchTip(d, zs.logits, mulABt(X, X));
-  const base = { classes, alpha: tip.alpha, beta: tip.beta, lr };
+  const base = { classes, alpha: tip.alpha, beta: tip.beta, lr: o.learningRate, batchSize: o.batchSize, seed };
 
-  // Choose the number of steps on one held-out fold (a quarter of the examples).
+  // Choose the number of steps on one held-out fold (a quarter of the examples): 0 to the full schedule.
   const k = foldCount(X.rows, 4);
   let steps = 0;
   let temperature = fitTemperature(tip.logits, classes, y);
   let val: { accuracy: number; nll: number } | undefined;
-  const fold = stratifiedFolds(y, k, (d.seed ?? 0) + 1);
+  const fold = stratifiedFolds(y, k, seed + 1);
   const tr = [...y.keys()].filter((i) => fold[i] !== 0);
   const te = [...y.keys()].filter((i) => fold[i] === 0);
+  const total = stepCount(X.rows, o);
   if (k >= 2 && tip.alpha > 0 && tr.length && te.length) {
     const pick = (idx: number[]) => ({ X: selectRows(X, idx), y: idx.map((i) => y[i]), zs: pickRows(zs.logits, idx, classes) });
     const a = pick(tr);
     const b = pick(te);
+    // Checkpoints at a tenth of the schedule each, in steps of the full set's schedule.
+    const checkpoints = new Set(Array.from({ length: 10 }, (_, q) => Math.round(((q + 1) * total) / 10)));
     let bestLogits: Float64Array | undefined;
-    trainKeys({ ...base, ...a, keyLabels: a.y }, a.X, maxSteps, every, (step, keys) => {
+    trainKeys({ ...base, ...a, keyLabels: a.y }, a.X, total, checkpoints, (step, keys) => {
       const logits = cacheLogits(mulABt(b.X, keys), te.length, a.y, classes, tip.alpha, tip.beta);
       for (let q = 0; q < logits.length; q++) logits[q] += b.zs[q];
       const s = scoreLogits(logits, classes, b.y);
@@ -120,7 +138,7 @@ export function fitTipF(d: SupportData, opts: TipFOptions = {}): FittedFewShot {
     });
     if (steps > 0 && bestLogits) temperature = fitTemperature(bestLogits, classes, b.y);
   }
-  const keys = steps > 0 ? trainKeys({ ...base, X, y, zs: zs.logits, keyLabels: y }, X, steps, steps) : X;
+  const keys = steps > 0 ? trainKeys({ ...base, X, y, zs: zs.logits, keyLabels: y }, X, steps, new Set()) : X;
   return {
     params: {
       method: 'tip-f',
@@ -133,7 +151,7 @@ export function fitTipF(d: SupportData, opts: TipFOptions = {}): FittedFewShot {
     },
     temperature,
     info: {
-      alpha: tip.alpha, beta: tip.beta, steps, learning_rate: lr, loo_accuracy: tip.accuracy,
+      alpha: tip.alpha, beta: tip.beta, steps, max_steps: total, learning_rate: o.learningRate, loo_accuracy: tip.accuracy,
       ...(val ? { val_accuracy: val.accuracy, val_nll: val.nll } : {}),
     },
   };

@@ -15,8 +15,12 @@ export interface TrainAdapterOptions {
   lang?: Lang;
   /** Prompt-template set; default generic. */
   domain?: string;
-  /** Extra prompt names per class (label file lines "folder name: synonym, synonym"). */
-  synonyms?: LabelSpec[];
+  /**
+   * Class names for folders (label-file lines "folder: name, synonym, ..."): the class is then called by
+   * the first name and prompted with all of them, e.g. "14: stop, stop sign" for GTSRB's numbered folders.
+   * Folders without a line keep their folder name.
+   */
+  names?: LabelSpec[];
   seed?: number;
   /** Called for each unreadable image (default: a warning on stderr). */
   onSkip?: (path: string, reason: string) => void;
@@ -68,13 +72,18 @@ export async function trainAdapterFromFolder(encoder: Encoder, dir: string, opts
   const y = labels.map((c) => newIndex.get(c) as number);
   const X: Mat = normalizeRows(stack(vectors, encoder.dim));
 
+  const named = new Map((opts.names ?? []).filter((s) => s.synonyms.length).map((s) => [s.label, s.synonyms]));
+  const unknown = (opts.names ?? []).filter((s) => !folder.labels.includes(s.label)).map((s) => s.label);
+  if (unknown.length) log(`vlm: warning: the labels file names folders that are not in ${folder.dir}: ${unknown.slice(0, 5).join(', ')}`);
+  const classNames = names.map((n) => named.get(n)?.[0] ?? n);
+  if (new Set(classNames).size !== classNames.length) throw new UsageError('two classes have the same name: give each folder its own name in the labels file');
+
   let prompts: AdapterFile['prompts'] = null;
   let zeroShot: Mat | null = null;
   if (usesPrior(opts.method)) {
-    const extra = new Map((opts.synonyms ?? []).map((s) => [s.label, s.synonyms]));
     const specs = names.map((n) => {
-      const p = promptName(n);
-      return { label: p, synonyms: [...new Set([...(extra.get(n) ?? []), ...(extra.get(p) ?? [])])].filter((s) => s !== p) };
+      const all = named.get(n) ?? [promptName(n)];
+      return { label: all[0], synonyms: all.slice(1) };
     });
     const domain = opts.domain ?? 'generic';
     const cv = await labelVectors(encoder, specs, { lang: opts.lang, domain });
@@ -85,9 +94,9 @@ export async function trainAdapterFromFolder(encoder: Encoder, dir: string, opts
   const perClass = names.map((_, c) => y.filter((v) => v === c).length);
   const adapter = makeAdapterFile(fit, {
     encoder,
-    labels: names,
+    labels: classNames,
     prompts,
-    support: { examples: y.length, per_class: perClass, skipped: skipped.length, source: folder.dir },
+    support: { examples: y.length, per_class: perClass, skipped: skipped.length, source: folder.dir, folders: names },
   });
   return { adapter, skipped, droppedClasses };
 }

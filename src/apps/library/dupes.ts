@@ -1,8 +1,11 @@
 /**
  * Duplicates in a library: exact copies (one row, several files: same content hash) and near copies
- * (resized, recompressed, lightly cropped: embedding cosine >= threshold). Near pairs come from a
- * k-nearest-neighbour graph (every image asks the store for its closest few), joined with union-find,
- * so a large library costs n searches, not n^2 comparisons; small ones compare all pairs in memory.
+ * (resized, recompressed, lightly cropped). Two signals make a near pair, joined with union-find:
+ *  - embedding cosine >= threshold, from a k-nearest-neighbour graph (every image asks the store for
+ *    its closest few), so a large library costs n searches, not n^2 comparisons (small ones compare
+ *    all pairs in memory);
+ *  - perceptual hashes within a few bits (multi-index hashing, also sub-quadratic): a semantic
+ *    embedding can move far for a small or heavily recompressed copy, a pHash barely moves.
  */
 import { dot } from '../../encoders/encoder.js';
 import type { VectorItem, VectorStore } from '../../store/vector-store.js';
@@ -10,13 +13,16 @@ import { UsageError } from '../../util/errors.js';
 import { progress } from '../../util/progress.js';
 import { rankKeepers, type KeeperCandidate } from './keeper.js';
 import { filesOf } from './library-item.js';
-import { DEFAULT_NEAR_DUP_THRESHOLD } from './near-dup-threshold.js';
+import { DEFAULT_HASH_DISTANCE, DEFAULT_NEAR_DUP_THRESHOLD } from './near-dup-threshold.js';
+import { closeHashPairs, hammingWords, hashWords, isPerceptualHash } from './perceptual-hash.js';
 import { parallelMap } from './parallel-map.js';
 import { UnionFind } from './union-find.js';
 
 export interface DupesOptions {
   /** cosine similarity from which two images count as near duplicates (default: calibrated, see near-dup-threshold.ts) */
   threshold?: number;
+  /** perceptual-hash bits (of 64) within which images are near duplicates (default 8; negative = off) */
+  hashDistance?: number;
   /** neighbours asked per image in the k-NN graph (default 10) */
   neighbours?: number;
   /** up to this many images, compare all pairs in memory instead of querying the store (default 3000; 0 = always k-NN) */
@@ -30,6 +36,8 @@ export interface DupeFile extends KeeperCandidate {
   id: string;
   /** cosine similarity of this file's image to the keeper's (1 for identical copies) */
   similarity: number;
+  /** perceptual-hash bits differing from the keeper's (0 for identical copies; absent without hashes) */
+  hashDistance?: number;
 }
 
 export interface DupeGroup {
@@ -44,6 +52,7 @@ export interface DupeGroup {
 
 export interface DupesReport {
   threshold: number;
+  hashDistance: number;
   method: 'all-pairs' | 'knn';
   images: number;
   exact: number;
@@ -55,6 +64,7 @@ export interface DupesReport {
 interface Row {
   id: string;
   vector: Float32Array;
+  hash?: [number, number];
   files: DupeFile[];
 }
 
@@ -62,12 +72,14 @@ export async function findDuplicates(store: VectorStore, opts: DupesOptions = {}
   const t0 = Date.now();
   const threshold = opts.threshold ?? DEFAULT_NEAR_DUP_THRESHOLD;
   if (!(threshold > 0 && threshold <= 1)) throw new UsageError(`--threshold must be in (0, 1], got ${threshold}`);
+  const hashDistance = Math.floor(opts.hashDistance ?? DEFAULT_HASH_DISTANCE);
   const neighbours = Math.max(1, opts.neighbours ?? 10);
   const rows = await loadRows(store, opts.pathPrefix);
   const uf = new UnionFind(rows.length);
   const allPairs = rows.length <= (opts.allPairsUpTo ?? 3000);
   if (allPairs) linkAllPairs(rows, threshold, uf);
   else await linkNeighbours(store, rows, threshold, neighbours, uf, opts.quiet);
+  for (const [i, j] of closeHashPairs(rows.map((r) => r.hash), hashDistance)) uf.union(i, j);
 
   const groups: DupeGroup[] = [];
   for (const members of uf.groups(1)) {
@@ -78,6 +90,7 @@ export async function findDuplicates(store: VectorStore, opts: DupesOptions = {}
     for (const f of ranked) {
       const row = rows[members.find((i) => rows[i].id === f.id)!];
       f.similarity = row === keeperRow ? 1 : round(dot(keeperRow.vector, row.vector));
+      if (row.hash && keeperRow.hash) f.hashDistance = hammingWords(row.hash, keeperRow.hash);
     }
     groups.push({ kind: members.length === 1 ? 'exact' : 'near', keeper: ranked[0].path, reason, files: ranked });
   }
@@ -85,6 +98,7 @@ export async function findDuplicates(store: VectorStore, opts: DupesOptions = {}
   groups.sort((a, b) => b.files.length - a.files.length || (a.keeper < b.keeper ? -1 : 1));
   return {
     threshold,
+    hashDistance,
     method: allPairs ? 'all-pairs' : 'knn',
     images: rows.length,
     exact: groups.filter((g) => g.kind === 'exact').length,
@@ -99,7 +113,8 @@ async function loadRows(store: VectorStore, pathPrefix?: string): Promise<Row[]>
   for await (const batch of store.scan({ withVectors: true })) {
     for (const item of batch) {
       const files = dupeFiles(item).filter((f) => pathPrefix === undefined || f.path.startsWith(pathPrefix));
-      if (files.length) rows.push({ id: item.id, vector: item.vector, files });
+      const hash = isPerceptualHash(item.metadata.phash) ? hashWords(item.metadata.phash) : undefined;
+      if (files.length) rows.push({ id: item.id, vector: item.vector, hash, files });
     }
   }
   return rows;

@@ -33,6 +33,8 @@ export interface LibraryMetadata {
   gps?: { lat: number; lon: number; alt?: number };
   /** `data:image/webp;base64,...`, at most 128 px: inline so the store alone is the whole library */
   thumbnail?: string;
+  /** 64-bit perceptual hash (16 hex digits), see perceptual-hash.ts: near-duplicate detection */
+  phash?: string;
   /** Encoder.id of the model that made the vector: one library never mixes models */
   encoder: string;
   /** the --model folder used, when one was given (helps the "wrong model" error say which to pass) */
@@ -43,6 +45,7 @@ export interface LibraryMetadata {
 export interface ImageFacts {
   meta: ImageMeta;
   thumbnail?: string;
+  phash?: string;
 }
 
 /** Sorted, deduplicated by path; the primary path is the first. */
@@ -74,6 +77,7 @@ export function buildMetadata(files: LibraryFile[], facts: ImageFacts, encoder: 
   if (meta.camera) md.camera = meta.camera;
   if (meta.gps) md.gps = meta.gps;
   if (facts.thumbnail) md.thumbnail = facts.thumbnail;
+  if (facts.phash) md.phash = facts.phash;
   if (encoder.model) md.model = encoder.model;
   return md;
 }

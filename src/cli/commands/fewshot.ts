@@ -119,15 +119,15 @@ export function registerFewshot(program: Command): void {
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('--labels-lang <lang>', 'language of the class names for the zero-shot prior: en or zh (default: detected)', parseLang)
     .option('--domain <name>', 'prompt templates for the prior: generic, traffic, fashion, medical', 'generic')
-    .option('--labels-file <file>', 'synonyms for class names: lines "folder name: synonym, synonym"')
+    .option('--labels-file <file>', 'class names for the folders: lines "folder: name, synonym, ..." (e.g. "14: stop, stop sign")')
     .option('--seed <n>', 'seed for the cross-validation folds', (v) => Number.parseInt(v, 10), 0)
     .option('--json', 'print a JSON summary on stdout')
     .action(action(async (dir: string, opts: TrainOpts) => {
       const method = parseMethod(opts.method);
-      const synonyms = opts.labelsFile ? readLabelsFile(opts.labelsFile) : undefined;
+      const names = opts.labelsFile ? readLabelsFile(opts.labelsFile) : undefined;
       const encoder = await loadEncoder(opts.model);
       try {
-        const { adapter, skipped, droppedClasses } = await trainAdapterFromFolder(encoder, dir, { method, lang: opts.labelsLang, domain: opts.domain, synonyms, seed: opts.seed });
+        const { adapter, skipped, droppedClasses } = await trainAdapterFromFolder(encoder, dir, { method, lang: opts.labelsLang, domain: opts.domain, names, seed: opts.seed });
         saveAdapter(opts.out, adapter);
         const summary = {
           out: opts.out, method, model: encoder.id, labels: adapter.labels, examples: adapter.support.examples,

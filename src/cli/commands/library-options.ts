@@ -61,6 +61,12 @@ export function parseUnit(value: string): number {
   return n;
 }
 
+export function parseInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a whole number.');
+  return n;
+}
+
 export function parseNonNegative(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of 0 or more.');
