@@ -8,6 +8,7 @@ import { registerTrain } from './commands/train.js';
 import { registerDemo } from './commands/demo.js';
 import { registerLibraryCommands } from './commands/library.js';
 import { registerServe } from './commands/serve.js';
+import { registerFewshot } from './commands/fewshot.js';
 
 const program = new Command('vlm')
   .description('Vision-language models offline: embed, classify, search, caption and explain images in English and Chinese.')
@@ -24,5 +25,6 @@ registerTrain(program);
 registerDemo(program);
 registerLibraryCommands(program);
 registerServe(program);
+registerFewshot(program);
 
 program.parseAsync(process.argv).catch(fail);
