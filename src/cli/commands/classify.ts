@@ -4,32 +4,48 @@ import { loadEncoder } from '../../encoders/load.js';
 import { UsageError, VlmError } from '../../util/errors.js';
 import { action, printJsonLine } from '../run.js';
 import { parseLang, parseList, parsePositiveInt } from '../options.js';
-import { zeroShotLabels } from '../../apps/classify/zero-shot.js';
+import { zeroShotLabels, type FileResult } from '../../apps/classify/zero-shot.js';
+import { loadAdapter } from '../../apps/classify/adapter.js';
 import type { Lang } from '../../encoders/encoder.js';
 
 interface ClassifyOpts {
-  labels?: string; labelsFile?: string; lang?: Lang; top: number; model?: string; json?: boolean; domain: string;
+  labels?: string; labelsFile?: string; lang?: Lang; top: number; model?: string; json?: boolean; domain: string; adapter?: string;
 }
 
-/** `vlm classify <images...> --labels "a,b,c"`: zero-shot labels with calibrated probabilities. */
+/**
+ * `vlm classify <images...> --labels "a,b,c"`: zero-shot labels with calibrated probabilities;
+ * `--adapter FILE`: a few-shot classifier from `vlm fewshot train` (labels come from the adapter).
+ */
 export function registerClassify(program: Command): void {
   program
     .command('classify')
-    .description('zero-shot classify images against labels you name (English or Chinese)')
+    .description('classify images against labels you name (zero-shot, English or Chinese) or with a few-shot adapter')
     .argument('<images...>', 'image files')
     .option('--labels <list>', 'comma-separated labels, e.g. "dog,cat,car" or "狗,猫,汽车"')
     .option('--labels-file <file>', 'one label per line; "label: synonym, synonym" lines add synonyms')
     .option('--lang <lang>', 'prompt language: en or zh (default: detected from the labels)', parseLang)
     .option('--domain <name>', 'prompt templates: generic, traffic, fashion, medical', 'generic')
+    .option('--adapter <file>', 'a few-shot classifier made by `vlm fewshot train` (instead of --labels)')
     .option('--top <k>', 'how many labels to show per image', parsePositiveInt, 3)
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('--json', 'JSON lines {"path","labels":[{"label","score"}]} on stdout')
     .action(action(async (images: string[], opts: ClassifyOpts) => {
-      const labels = readLabels(opts);
+      if (opts.adapter !== undefined && (opts.labels !== undefined || opts.labelsFile !== undefined)) {
+        throw new UsageError('give either --adapter FILE or labels (--labels / --labels-file), not both: an adapter brings its own labels');
+      }
+      const labels = opts.adapter === undefined ? readLabels(opts) : null;
       const encoder = await loadEncoder(opts.model);
-      const classifier = await zeroShotLabels(encoder, labels, { lang: opts.lang, domain: opts.domain });
+      let results: AsyncGenerator<FileResult>;
+      try {
+        results = labels
+          ? (await zeroShotLabels(encoder, labels, { lang: opts.lang, domain: opts.domain })).classifyFiles(images)
+          : loadAdapter(opts.adapter as string, encoder).classifyFiles(images);
+      } catch (err) {
+        await encoder.dispose();
+        throw err;
+      }
       let failed = 0;
-      for await (const r of classifier.classifyFiles(images)) {
+      for await (const r of results) {
         if ('error' in r) {
           failed++;
           console.error(`vlm: skipped ${r.path}: ${r.error}`);

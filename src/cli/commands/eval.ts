@@ -8,26 +8,34 @@ import { defaultModelDir } from '../../util/paths.js';
 import { saveEvalResult } from '../../eval/model-card.js';
 import { action, printJsonLine } from '../run.js';
 import { parsePositiveInt } from '../options.js';
+import { addFewShotEvalOptions, runFewShotEvalCommand, type FewShotEvalCliOptions } from './fewshot.js';
 
-interface EvalOpts {
+interface EvalOpts extends FewShotEvalCliOptions {
   dataset: string; split: string; lang: string; limit?: number; model?: string; json?: boolean; batch: number; save?: boolean;
 }
 
-/** `vlm eval retrieval|zeroshot`: numbers from held-out splits, as JSON with --json. */
+/** `vlm eval retrieval|zeroshot|fewshot`: numbers from held-out splits, as JSON with --json. */
 export function registerEval(program: Command): void {
-  program
+  const cmd = program
     .command('eval')
-    .description('measure a model on a held-out split (retrieval R@K, zero-shot accuracy)')
-    .addArgument(new Argument('<task>', 'what to measure').choices(['retrieval', 'zeroshot']))
-    .requiredOption('--dataset <name>', 'retrieval: flickr8k; zeroshot: gtsrb or fashion-mnist')
+    .description('measure a model on a held-out split (retrieval R@K, zero-shot accuracy, few-shot curves)')
+    .addArgument(new Argument('<task>', 'what to measure').choices(['retrieval', 'zeroshot', 'fewshot']))
+    .requiredOption('--dataset <name>', 'retrieval: flickr8k; zeroshot: gtsrb or fashion-mnist; fewshot: gtsrb, fashion-mnist or medpix')
     .option('--split <split>', 'dev or test for flickr8k; test (or train) for zero-shot sets', 'test')
     .option('--lang <lang>', 'captions / prompts: en, zh, or zh-human (Flickr8k test human translations)', 'en')
     .option('--limit <n>', 'only the first n images (retrieval) or a seeded random n (zero-shot): quick checks', parsePositiveInt)
     .option('--batch <n>', 'images per encoder call', parsePositiveInt, 64)
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('--json', 'print the result as one JSON object on stdout')
-    .option('--save', "also store the result in the model folder's eval/ (the model card is generated from those files)")
-    .action(action(async (task: 'retrieval' | 'zeroshot', opts: EvalOpts) => {
+    .option('--save', "also store the result in the model folder's eval/ (the model card is generated from those files)");
+  // fewshot: the options of `vlm fewshot eval`, and the same code path.
+  addFewShotEvalOptions(cmd)
+    .action(action(async (task: 'retrieval' | 'zeroshot' | 'fewshot', opts: EvalOpts) => {
+      if (task === 'fewshot') {
+        if (opts.split !== 'test') throw new UsageError(`few-shot support sets come from train and are scored on test: --split must be test (got "${opts.split}")`);
+        await runFewShotEvalCommand(opts);
+        return;
+      }
       const encoder = await loadEncoder(opts.model);
       const quiet = false;
       const save = (result: object) => {

@@ -42,7 +42,7 @@ export interface FewShotEvalCliOptions {
   cache?: boolean;
 }
 
-/** Add the few-shot evaluation options to a command (used by `vlm fewshot eval`; the lead's `vlm eval` can reuse it). */
+/** Add the few-shot evaluation options to a command (`vlm fewshot eval` and `vlm eval fewshot`; both bring their own --save). */
 export function addFewShotEvalOptions(cmd: Command): Command {
   return cmd
     .option('--task <task>', `MedPix: ${MEDPIX_TASKS.join(', ')} (default modality)`)
@@ -52,7 +52,6 @@ export function addFewShotEvalOptions(cmd: Command): Command {
     .option('--plot <file>', 'write the accuracy-vs-shots chart (.svg, plus .png with --png)')
     .option('--confusion <file>', 'write the confusion matrix of the best method at the most shots (.svg)')
     .option('--png', 'also write PNG versions of the charts')
-    .option('--save', 'record the result in <model>/eval/fewshot-<dataset>-<lang>.json (model card, docs)')
     .option('--no-cache', 'do not keep image embeddings under .cache/embeddings');
 }
 
@@ -155,7 +154,8 @@ export function registerFewshot(program: Command): void {
       .option('--limit <n>', 'score a seeded random subset of n test images (quick checks)', parsePositiveInt)
       .option('--batch <n>', 'images per encoder call', parsePositiveInt, 64)
       .option('--model <dir>', 'model folder (default: the shipped default model)')
-      .option('--json', 'print the result as one JSON object on stdout'),
+      .option('--json', 'print the result as one JSON object on stdout')
+      .option('--save', 'record the result in <model>/eval/fewshot-<dataset>-<lang>.json (model card, docs)'),
   ).action(action(async (opts: FewShotEvalCliOptions) => {
     await runFewShotEvalCommand(opts);
   }));
