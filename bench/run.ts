@@ -1,12 +1,15 @@
 import { writeResult, type Benchmark } from './harness.js';
 import { coldStart } from './cold-start.js';
 import { encoderThroughput } from './encoder-throughput.js';
+import { libraryBench } from './library-bench.js';
+import { serverLoad } from './server-load.js';
+import { storeBench } from './store-bench.js';
 
 /**
  * `npm run bench [-- name ...]`: runs the named benchmarks (default: all) and writes bench/results/<name>.json.
  * Speed is measured here, never in timed unit tests.
  */
-const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput];
+const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput, libraryBench, storeBench, serverLoad];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
