@@ -12,10 +12,27 @@ export const CONFIG_FORMAT = 'vlm-dual-encoder';
 export type TowerName = 'mobilenet_v2' | 'mobilenet_v2_mid' | 'inception_v3';
 export type DetectorName = 'centernet' | 'nanodet';
 
+/**
+ * Learned attention pooling of a spatial map tap (`<endpoint>_map`, rows of h*w*channels, NHWC): per head, a
+ * learned query over its slice of the channels plus a learned per-location bias give softmax weights over the
+ * locations. Both start at zero, so an untrained pool is exactly global average pooling.
+ */
+export interface AttentionPoolSpec {
+  type: 'attention';
+  heads: number;
+  /** Channels per location (the pooled width the head sees); dim / channels locations. */
+  channels: number;
+}
+
 /** One frozen feature vector per image, produced outside the trainable model and cached for training. */
 export type ImageInputSpec =
-  | { source: 'tower'; tower: TowerName; tap: string; dim: number }
+  | { source: 'tower'; tower: TowerName; tap: string; dim: number; pool?: AttentionPoolSpec }
   | { source: 'detector'; detector: DetectorName; dim: number };
+
+/** Width of an input as the head's MLP sees it (after pooling, if any). */
+export function headInputDim(spec: ImageInputSpec): number {
+  return spec.source === 'tower' && spec.pool ? spec.pool.channels : spec.dim;
+}
 
 export interface ImageHeadConfig {
   /** 'mlp': Linear-GELU-(Dropout)-Linear; 'linear': a single projection. */
@@ -105,6 +122,11 @@ export interface TrainingConfig {
   patience: number;
   /** Dev languages the selection metric averages over. */
   eval_langs: ('en' | 'zh')[];
+  /**
+   * Optional step budget, stopping like max_minutes (whichever comes first): ablations compared at equal steps
+   * are fair when the machine's load (and so the steps a wall-time budget buys) differs between runs.
+   */
+  max_steps?: number;
 }
 
 export interface ModelConfig {
@@ -229,8 +251,18 @@ export function parseModelConfig(obj: unknown, source = 'config'): ModelConfig {
       const src = ck.oneOf('source', undefined, ['tower', 'detector'] as const);
       const dim = ck.num('dim', undefined, { min: 1, int: true });
       if (src === 'tower') {
-        ck.unknownKeys(['source', 'tower', 'tap', 'dim']);
-        inputs.push({ source: 'tower', tower: ck.oneOf('tower', undefined, TOWERS), tap: ck.str('tap', undefined), dim });
+        ck.unknownKeys(['source', 'tower', 'tap', 'dim', 'pool']);
+        const spec: Extract<ImageInputSpec, { source: 'tower' }> = { source: 'tower', tower: ck.oneOf('tower', undefined, TOWERS), tap: ck.str('tap', undefined), dim };
+        const pc = ck.sub('pool');
+        if (pc) {
+          pc.unknownKeys(['type', 'heads', 'channels']);
+          const pool: AttentionPoolSpec = { type: pc.oneOf('type', undefined, ['attention'] as const), heads: pc.num('heads', 1, { min: 1, int: true }), channels: pc.num('channels', undefined, { min: 1, int: true }) };
+          if (!/_map$/.test(spec.tap)) pc.fail(`type: attention pools a spatial map tap (<endpoint>_map), not ${spec.tap}`);
+          if (dim % pool.channels !== 0) pc.fail(`channels (${pool.channels}) must divide dim (${dim})`);
+          if (pool.channels % pool.heads !== 0) pc.fail(`channels (${pool.channels}) must be divisible by heads (${pool.heads})`);
+          spec.pool = pool;
+        }
+        inputs.push(spec);
       } else if (src === 'detector') {
         ck.unknownKeys(['source', 'detector', 'dim']);
         inputs.push({ source: 'detector', detector: ck.oneOf('detector', undefined, DETECTORS), dim });
@@ -292,7 +324,7 @@ export function parseModelConfig(obj: unknown, source = 'config'): ModelConfig {
   let training: TrainingConfig | undefined;
   const rc = c.sub('training');
   if (rc) {
-    rc.unknownKeys(Object.keys(DEFAULT_TRAINING));
+    rc.unknownKeys([...Object.keys(DEFAULT_TRAINING), 'max_steps']);
     const d = DEFAULT_TRAINING;
     training = {
       dataset: rc.oneOf('dataset', d.dataset, ['flickr8k'] as const),
@@ -314,6 +346,7 @@ export function parseModelConfig(obj: unknown, source = 'config'): ModelConfig {
       patience: rc.num('patience', d.patience, { min: 1, int: true }),
       eval_langs: rc.list('eval_langs', d.eval_langs, ['en', 'zh'] as const),
     };
+    if (rc.get('max_steps') !== undefined) training.max_steps = rc.num('max_steps', undefined, { min: 1, int: true });
   }
 
   if (c.problems.length > 0) {
@@ -346,7 +379,7 @@ export function readModelConfig(path: string): ModelConfig {
   return parseModelConfig(obj, path);
 }
 
-/** Total input width of the image head. */
+/** Total input width of the image head's MLP (pooled inputs count with their pooled width). */
 export function imageInputDim(cfg: ModelConfig): number {
-  return cfg.image.inputs.reduce((a, s) => a + s.dim, 0);
+  return cfg.image.inputs.reduce((a, s) => a + headInputDim(s), 0);
 }

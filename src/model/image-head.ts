@@ -1,4 +1,4 @@
-import type { ImageConfig } from './config.js';
+import { headInputDim, type AttentionPoolSpec, type ImageConfig, type ImageInputSpec } from './config.js';
 import { dropout, gelu, l2normalizeRows, type SeedSource } from './layers.js';
 import { linear } from './matmul.js';
 import { normalValues, ones, zeros, type ParamSet } from './params.js';
@@ -8,16 +8,24 @@ import { tf } from './tf.js';
  * The trainable image head over frozen tower features (LiT: the tower is locked, only this head learns).
  * Each input (a tower tap or detector scores) is normalised on its own — standardised with train-split
  * statistics stored as frozen parameters, or L2-normalised — so wide inputs do not drown narrow ones;
+ * a spatial map input is first attention-pooled to one vector (see AttentionPoolSpec);
  * then concatenated -> input dropout -> MLP (Linear-GELU-Dropout-Linear) or one Linear -> embed_dim.
  */
 export function defineImageHead(P: ParamSet, cfg: ImageConfig, embedDim: number, rng: () => number): void {
   cfg.inputs.forEach((spec, i) => {
+    const width = headInputDim(spec);
     if (cfg.head.input_norm === 'standardize') {
-      P.add(`image.inputs.${i}.mean`, [spec.dim], zeros(spec.dim), { trainable: false });
-      P.add(`image.inputs.${i}.std`, [spec.dim], ones(spec.dim), { trainable: false });
+      P.add(`image.inputs.${i}.mean`, [width], zeros(width), { trainable: false });
+      P.add(`image.inputs.${i}.std`, [width], ones(width), { trainable: false });
+    }
+    const pool = poolOf(spec);
+    if (pool) {
+      // Zero init = uniform weights = global average pooling: training starts from the GAP model.
+      P.add(`image.inputs.${i}.pool.query`, [pool.channels], zeros(pool.channels));
+      P.add(`image.inputs.${i}.pool.pos_bias`, [spec.dim / pool.channels, pool.heads], zeros((spec.dim / pool.channels) * pool.heads));
     }
   });
-  const inDim = cfg.inputs.reduce((a, s) => a + s.dim, 0);
+  const inDim = cfg.inputs.reduce((a, s) => a + headInputDim(s), 0);
   const w = (name: string, i: number, o: number) => P.add(name, [i, o], normalValues(i * o, 1 / Math.sqrt(i), rng), { decay: true });
   if (cfg.head.type === 'mlp') {
     w('image.fc1.weight', inDim, cfg.head.hidden);
@@ -30,23 +38,40 @@ export function defineImageHead(P: ParamSet, cfg: ImageConfig, embedDim: number,
   }
 }
 
-/** Set the standardisation statistics from training features (one [n, dim] matrix per input). */
+function poolOf(spec: ImageInputSpec): AttentionPoolSpec | undefined {
+  return spec.source === 'tower' ? spec.pool : undefined;
+}
+
+/**
+ * Set the standardisation statistics from training features (one [n, dim] matrix per input). For a pooled map
+ * the statistics are those of its per-image location average (what an untrained pool outputs), so an
+ * attention-pooled input starts on the same scale as a standardised GAP input.
+ */
 export function setImageInputStats(P: ParamSet, cfg: ImageConfig, features: { data: Float32Array; rows: number }[]): void {
   if (cfg.head.input_norm !== 'standardize') return;
   cfg.inputs.forEach((spec, i) => {
     const { data, rows } = features[i];
-    const mean = new Float64Array(spec.dim);
-    const sq = new Float64Array(spec.dim);
+    const width = headInputDim(spec);
+    const locations = spec.dim / width;
+    const mean = new Float64Array(width);
+    const sq = new Float64Array(width);
+    const avg = new Float64Array(width);
     for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < spec.dim; j++) {
-        const v = data[r * spec.dim + j];
+      avg.fill(0);
+      const base = r * spec.dim;
+      for (let l = 0; l < locations; l++) {
+        const off = base + l * width;
+        for (let j = 0; j < width; j++) avg[j] += data[off + j];
+      }
+      for (let j = 0; j < width; j++) {
+        const v = avg[j] / locations;
         mean[j] += v;
         sq[j] += v * v;
       }
     }
-    const m = new Float32Array(spec.dim);
-    const s = new Float32Array(spec.dim);
-    for (let j = 0; j < spec.dim; j++) {
+    const m = new Float32Array(width);
+    const s = new Float32Array(width);
+    for (let j = 0; j < width; j++) {
       m[j] = mean[j] / rows;
       // Floor the std: dead channels (always 0 after ReLU) must not blow up to huge z-scores.
       s[j] = Math.sqrt(Math.max(sq[j] / rows - m[j] * m[j], 0)) + 1e-3;
@@ -56,10 +81,39 @@ export function setImageInputStats(P: ParamSet, cfg: ImageConfig, features: { da
   });
 }
 
+/**
+ * Attention pooling of a map [B, L*C] (NHWC rows) -> [B, C]. Head h owns channels [h*C/H, (h+1)*C/H): its score
+ * at location l is <x_l slice, query slice> + pos_bias[l, h]; softmax over l; the slice is the weighted sum.
+ * The big map tensor is only broadcast-multiplied and summed, never transposed.
+ */
+export function attentionPool(x: tf.Tensor2D, query: tf.Tensor1D, posBias: tf.Tensor2D, pool: AttentionPoolSpec): tf.Tensor2D {
+  const B = x.shape[0];
+  const C = pool.channels;
+  const H = pool.heads;
+  const L = x.shape[1] / C;
+  const x4 = tf.reshape(x, [B, L, H, C / H]);
+  const scores = tf.add(tf.sum(tf.mul(x4, tf.reshape(query, [H, C / H])), 3), posBias); // [B, L, H]
+  // Softmax over the locations (the score tensor is small, so its transposes are cheap).
+  const weights = tf.transpose(tf.softmax(tf.transpose(scores, [0, 2, 1])), [0, 2, 1]);
+  const pooled = tf.sum(tf.mul(x4, tf.expandDims(weights, 3)), 1); // [B, H, C/H]
+  return tf.reshape(pooled, [B, C]);
+}
+
 /** Per-input features [B, dim_i] -> [B, embed_dim] (unnormalised). */
 export function imageHeadForward(P: ParamSet, cfg: ImageConfig, inputs: tf.Tensor2D[], training: boolean, seed?: SeedSource): tf.Tensor2D {
   const s = () => (seed ? seed() : undefined);
   const parts = inputs.map((x, i) => {
+    const spec = cfg.inputs[i];
+    const pool = poolOf(spec);
+    if (pool) {
+      const B = x.shape[0];
+      // Standardise per channel at every location, then pool (softmax weights sum to 1, so this equals
+      // standardising the pooled vector with the same statistics).
+      let m: tf.Tensor = tf.reshape(x, [B, spec.dim / pool.channels, pool.channels]);
+      if (cfg.head.input_norm === 'standardize') m = tf.div(tf.sub(m, P.get(`image.inputs.${i}.mean`)), P.get(`image.inputs.${i}.std`));
+      const pooled = attentionPool(tf.reshape(m, [B, spec.dim]) as tf.Tensor2D, P.get(`image.inputs.${i}.pool.query`) as tf.Tensor1D, P.get(`image.inputs.${i}.pool.pos_bias`) as tf.Tensor2D, pool);
+      return cfg.head.input_norm === 'l2' ? (tf.mul(l2normalizeRows(pooled), Math.sqrt(pool.channels)) as tf.Tensor2D) : pooled;
+    }
     if (cfg.head.input_norm === 'standardize') return tf.div(tf.sub(x, P.get(`image.inputs.${i}.mean`)), P.get(`image.inputs.${i}.std`)) as tf.Tensor2D;
     if (cfg.head.input_norm === 'l2') return tf.mul(l2normalizeRows(x), Math.sqrt(x.shape[1])) as tf.Tensor2D;
     return x;

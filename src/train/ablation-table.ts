@@ -29,7 +29,11 @@ export function readRun(dir: string): RunSummary | undefined {
 }
 
 function describeImage(c: ModelConfig): string {
-  const inputs = c.image.inputs.map((s) => (s.source === 'tower' ? `${s.tower.replace('mobilenet_v2_mid', 'mid').replace('inception_v3', 'inc')}:${s.tap}` : `det:${s.detector}`));
+  const inputs = c.image.inputs.map((s) =>
+    s.source === 'tower'
+      ? `${s.tower.replace('mobilenet_v2_mid', 'mid').replace('inception_v3', 'inc')}:${s.pool ? `${s.tap.replace(/_map$/, '')} attn-pool ${s.pool.heads}h` : s.tap}`
+      : `det:${s.detector}`,
+  );
   return `${inputs.join(' + ')} → ${c.image.head.type === 'mlp' ? `MLP ${c.image.head.hidden}` : 'linear'}`;
 }
 

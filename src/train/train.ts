@@ -168,7 +168,7 @@ export async function train(configPath: string, outDir: string, opts: TrainOptio
             save();
             lastSave = Date.now();
           }
-          if (elapsed() > budgetMs) {
+          if (elapsed() > budgetMs || (tc.max_steps !== undefined && P.step >= tc.max_steps)) {
             outOfTime = true;
             break;
           }
@@ -195,6 +195,9 @@ export async function train(configPath: string, outDir: string, opts: TrainOptio
         if (P.badEpochs >= tc.patience) {
           P.finished = true;
           P.stopReason = `early stop: no better dev mean recall for ${tc.patience} epochs`;
+        } else if (tc.max_steps !== undefined && P.step >= tc.max_steps) {
+          P.finished = true;
+          P.stopReason = `step budget of ${tc.max_steps} steps reached`;
         } else if (outOfTime || elapsed() > budgetMs) {
           P.finished = true;
           P.stopReason = `time budget of ${tc.max_minutes} min reached`;

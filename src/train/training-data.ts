@@ -1,7 +1,9 @@
 import type { ImageInputSpec, ModelConfig } from '../model/config.js';
 import { imageInputKey } from '../model/config.js';
 import { readDetectionCache } from '../model/detector-cache.js';
-import { readFeatureCache, selectRows } from '../model/feature-cache.js';
+import { readFileSync } from 'node:fs';
+import { decodeHalf } from '../model/feature-cache-float16.js';
+import { featurePaths, readFeatureCache, readFeatureIndex, selectRows } from '../model/feature-cache.js';
 import type { MixedTokenizer } from '../text/tokenizer.js';
 import { VlmError } from '../util/errors.js';
 import { loadFlickr8k, type Flickr8kLang, type Flickr8kSplit } from './datasets/flickr8k.js';
@@ -45,11 +47,32 @@ export function loadFeatureTable(spec: ImageInputSpec, images: string[]): Featur
     return { key, dim: spec.dim, orig, flip: orig };
   }
   const read = (flip: boolean): Float32Array => {
-    const m = readFeatureCache(spec.tower, spec.tap, { dataset: 'flickr8k', flip });
+    const sel = { dataset: 'flickr8k', flip };
+    if (readFeatureIndex(spec.tower, spec.tap, sel).dtype === 'f16') return readHalfRows(spec.tower, spec.tap, sel, images, spec.dim, key);
+    const m = readFeatureCache(spec.tower, spec.tap, sel);
     if (m.dim !== spec.dim) throw new VlmError(`cached features ${key} have dim ${m.dim}, config says ${spec.dim}`);
     return selectRows(m, images);
   };
   return { key, dim: spec.dim, orig: read(false), flip: read(true) };
+}
+
+/**
+ * Rows of an f16 cache decoded one by one: the spatial maps (7x7x1792) would take 2.8 GB per variant as a whole
+ * float32 matrix; this holds the raw half-precision file (1.4 GB) plus only the selected rows.
+ */
+function readHalfRows(tower: string, tap: string, sel: { dataset: string; flip: boolean }, images: string[], dim: number, key: string): Float32Array {
+  const index = readFeatureIndex(tower, tap, sel);
+  if (index.dim !== dim) throw new VlmError(`cached features ${key} have dim ${index.dim}, config says ${dim}`);
+  const buf = readFileSync(featurePaths(tower, tap, sel).bin);
+  const half = buf.byteOffset % 2 === 0 ? new Uint16Array(buf.buffer, buf.byteOffset, buf.length / 2) : new Uint16Array(Uint8Array.from(buf).buffer);
+  const byName = new Map(index.names.map((n, i) => [n, i]));
+  const out = new Float32Array(images.length * dim);
+  images.forEach((name, i) => {
+    const r = byName.get(name);
+    if (r === undefined) throw new VlmError(`feature cache ${key} has no row for ${name}`);
+    decodeHalf(half.subarray(r * dim, (r + 1) * dim), out.subarray(i * dim, (i + 1) * dim));
+  });
+  return out;
 }
 
 /** Features and tokenized captions of one Flickr8k split (never mixes splits). */
