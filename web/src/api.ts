@@ -83,7 +83,7 @@ export const api = {
     call<{ labels: LabelScore[] }>('/v1/classify', { method: 'POST', body: form(file, { labels }) }),
   classifyId: (id: string, labels: string[]) => post<{ labels: LabelScore[] }>('/v1/classify', { id, labels }),
   imageInfo: (id: string) => call<ImageInfo>(`/v1/images/${id}/info`),
-  dupes: () => call<{ images: number; groups: DupeGroup[] }>('/v1/dupes'),
+  dupes: (threshold?: number) => call<{ images: number; groups: DupeGroup[] }>(threshold === undefined ? '/v1/dupes' : `/v1/dupes?threshold=${threshold}`),
   caption: (id: string) => post<{ caption: string }>('/v1/caption', { id }),
   explainPng: async (id: string, text: string): Promise<string> => {
     const r = await fetch('/v1/explain', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, text, format: 'png' }) });

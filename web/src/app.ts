@@ -106,7 +106,7 @@ export class VlmApp extends LightElement {
       <main id="main" tabindex="-1">
         ${this.info && !this.info.ready ? html`<p class="notice" role="status">Indexing the library: ${this.info.indexing?.images ?? 0} of ${this.info.indexing?.found ?? '…'} images so far.</p>` : nothing}
         ${r.view === 'image' ? html`<vlm-detail image-id=${r.id} .info=${this.info}></vlm-detail>`
-          : r.view === 'dupes' ? html`<vlm-dupes></vlm-dupes>`
+          : r.view === 'dupes' ? html`<vlm-dupes .threshold=${r.threshold}></vlm-dupes>`
           : html`
             <vlm-drop @image-search=${this.onImageSearch}></vlm-drop>
             <p class="status" role="status" aria-live="polite" aria-busy=${this.busy ? 'true' : 'false'}>${this.status}</p>

@@ -5,7 +5,9 @@ import { href } from './router.js';
 
 /** Groups of identical and near-identical images, the suggested keeper first. */
 export class DupesView extends LightElement {
-  static override properties = { groups: { state: true }, status: { state: true } };
+  static override properties = { threshold: { type: Number }, groups: { state: true }, status: { state: true } };
+  /** near-copy cosine threshold from the route (#/dupes?threshold=0.99); the server's calibrated default otherwise */
+  threshold?: number;
   groups: DupeGroup[] = [];
   status = 'Looking for duplicates…';
 
@@ -16,7 +18,7 @@ export class DupesView extends LightElement {
 
   private async load(): Promise<void> {
     try {
-      const r = await api.dupes();
+      const r = await api.dupes(this.threshold);
       this.groups = r.groups;
       this.status = r.groups.length ? `${r.groups.length} group(s) of duplicates among ${r.images} images.` : `No duplicates among ${r.images} images.`;
     } catch (err) {
