@@ -1,0 +1,112 @@
+import { resolve } from 'node:path';
+import type { Encoder } from '../../encoders/encoder.js';
+import { dot } from '../../encoders/encoder.js';
+import type { ImageInput } from '../../image/types.js';
+import { beamSearch, type BeamHypothesis } from '../../model/caption-beam.js';
+import { loadCaptionModel, type CaptionModel } from '../../model/caption-model.js';
+import type { CaptionLang } from '../../model/caption-vocab.js';
+import { UsageError } from '../../util/errors.js';
+import { defaultModelDir } from '../../util/paths.js';
+import { openMapExtractor, type MapExtractor } from './image-maps.js';
+import { rerankBest } from './rerank.js';
+
+export interface CaptionOptions {
+  lang?: 'en' | 'zh';
+  /** Beam width (1 = greedy); default from the model's caption.json (chosen on dev). */
+  beam?: number;
+  /** Re-rank the final beam by the contrastive model's image-text score. */
+  rerank?: boolean;
+}
+
+export interface CaptionResult {
+  text: string;
+  /**
+   * Confidence in (0, 1]: the geometric mean of the decoder's token probabilities (exp of the mean token
+   * log-probability, [END] included). Comparable across images, not calibrated.
+   */
+  score: number;
+}
+
+export interface Captioner {
+  captionImages(images: ImageInput[], opts?: CaptionOptions): Promise<CaptionResult[]>;
+  dispose(): Promise<void>;
+}
+
+/** The captioner plus the pieces evaluation needs (cached maps in, whole beams out). */
+export interface CaptionerInternals extends Captioner {
+  model: CaptionModel;
+  /** Final beams for precomputed maps, best first. */
+  beams(maps: Float32Array[], opts: CaptionOptions & { lengthAlpha?: number; noRepeatNgram?: number }): BeamHypothesis[][];
+  /** Pick one hypothesis per image by re-ranking (encoder loaded on first use). */
+  rerank(images: ImageInput[], beams: BeamHypothesis[][], lang: CaptionLang, weight?: number): Promise<BeamHypothesis[]>;
+}
+
+export function confidence(h: BeamHypothesis): number {
+  return Math.exp(h.logp / (h.ids.length + 1));
+}
+
+function checkOpts(opts: CaptionOptions): { lang: CaptionLang; beam?: number } {
+  const lang = opts.lang ?? 'en';
+  if (lang !== 'en' && lang !== 'zh') throw new UsageError(`caption language must be en or zh (got ${String(lang)})`);
+  if (opts.beam !== undefined && !(Number.isInteger(opts.beam) && opts.beam >= 1 && opts.beam <= 20)) throw new UsageError(`beam must be an integer 1..20 (got ${opts.beam})`);
+  return { lang, beam: opts.beam };
+}
+
+/**
+ * Load the caption decoder of a model folder (default: models/default). Throws a VlmError when the folder
+ * has no caption decoder (caption.json + caption.safetensors).
+ */
+export async function loadCaptioner(modelDir?: string): Promise<CaptionerInternals> {
+  const dir = resolve(modelDir ?? defaultModelDir);
+  const model = await loadCaptionModel(dir);
+  const dec = model.config.decode ?? {};
+  let extractor: MapExtractor | undefined;
+  let encoder: Promise<Encoder> | undefined;
+
+  const beams: CaptionerInternals['beams'] = (maps, opts) => {
+    const { lang, beam } = checkOpts(opts);
+    return beamSearch(model, maps, {
+      lang,
+      beam: beam ?? dec.beam ?? 3,
+      lengthAlpha: opts.lengthAlpha ?? dec.length_alpha ?? 0.7,
+      noRepeatNgram: opts.noRepeatNgram ?? dec.no_repeat_ngram ?? 3,
+    });
+  };
+
+  const rerank: CaptionerInternals['rerank'] = async (images, bs, lang, weight = dec.rerank_weight ?? 0.05) => {
+    encoder ??= import('../../encoders/load.js').then((m) => m.loadEncoder(dir));
+    const enc = await encoder;
+    const imgEmb = await enc.embedImages(images);
+    const out: BeamHypothesis[] = [];
+    for (let i = 0; i < bs.length; i++) {
+      const hs = bs[i].filter((h) => h.text.length > 0);
+      if (hs.length <= 1) {
+        out.push(bs[i][0]);
+        continue;
+      }
+      const txt = await enc.embedTexts(hs.map((h) => h.text), { lang });
+      out.push(hs[rerankBest(hs, txt.map((t) => dot(imgEmb[i], t)), enc.logitScale ?? 1, weight)]);
+    }
+    return out;
+  };
+
+  return {
+    model,
+    beams,
+    rerank,
+    async captionImages(images, opts = {}) {
+      const { lang } = checkOpts(opts);
+      if (images.length === 0) return [];
+      extractor ??= await openMapExtractor(model.config.tower, model.config.tap);
+      const maps = await extractor.maps(images);
+      const bs = beams(maps, opts);
+      const picked = opts.rerank ? await rerank(images, bs, lang) : bs.map((b) => b[0]);
+      return picked.map((h) => ({ text: h.text, score: confidence(h) }));
+    },
+    async dispose() {
+      await extractor?.dispose();
+      if (encoder) await (await encoder).dispose();
+      model.dispose();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { loadCaptioner, confidence, type Captioner, type CaptionerInternals, type CaptionOptions, type CaptionResult } from './captioner.js';

@@ -1,0 +1,163 @@
+import { decodeHidden, encodeMemory, memoryKeys, outputLogits } from './caption-decoder.js';
+import type { CaptionModel } from './caption-model.js';
+import { END, LANG_TOKEN, type CaptionLang } from './caption-vocab.js';
+import { tf } from './tf.js';
+
+export interface BeamOptions {
+  lang: CaptionLang;
+  /** Beam width; 1 = greedy. */
+  beam?: number;
+  /** GNMT length penalty exponent: score = logp / ((5 + len) / 6)^alpha (0 = raw log-probability). */
+  lengthAlpha?: number;
+  /** Never repeat an n-gram of this size within a caption (0 = off). */
+  noRepeatNgram?: number;
+  /** Subtracted from the log-probability of a token once per earlier occurrence in the caption (0 = off). */
+  repetitionPenalty?: number;
+  /** Fewest content tokens before [END] may be chosen. */
+  minLength?: number;
+  /** Images per decoder call. */
+  batch?: number;
+}
+
+export interface BeamHypothesis {
+  /** Generated ids without the language token, [END] excluded. */
+  ids: number[];
+  text: string;
+  /** Sum of token log-probabilities ([END] included). */
+  logp: number;
+  /** Length-normalised score used for ranking. */
+  score: number;
+}
+
+interface Hyp {
+  ids: number[];
+  logp: number;
+}
+
+/** Would appending `tok` repeat an n-gram already present in `ids`? */
+export function repeatsNgram(ids: number[], tok: number, n: number): boolean {
+  if (n <= 0 || ids.length < n - 1) return false;
+  const tail = [...ids.slice(ids.length - (n - 1)), tok];
+  for (let i = 0; i + n <= ids.length; i++) {
+    let same = true;
+    for (let j = 0; j < n && same; j++) same = ids[i + j] === tail[j];
+    if (same) return true;
+  }
+  return false;
+}
+
+export function lengthPenalty(len: number, alpha: number): number {
+  return alpha === 0 ? 1 : ((5 + len) / 6) ** alpha;
+}
+
+/**
+ * Beam search over a batch of images (flattened tower maps). Every step re-runs the decoder over the whole prefix
+ * (captions are short; no key/value cache to keep in sync), for all live hypotheses of all images in one call.
+ * Returns each image's finished hypotheses, best first (the whole final beam, for re-ranking).
+ */
+export function beamSearch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions): BeamHypothesis[][] {
+  const out: BeamHypothesis[][] = [];
+  const per = opts.batch ?? 16;
+  for (let i = 0; i < maps.length; i += per) out.push(...beamBatch(model, maps.slice(i, i + per), opts));
+  return out;
+}
+
+function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions): BeamHypothesis[][] {
+  const { config: cfg, vocab, embedding, params: P } = model;
+  const K = Math.max(1, opts.beam ?? 3);
+  const alpha = opts.lengthAlpha ?? 0.7;
+  const ngram = opts.noRepeatNgram ?? 3;
+  const repPen = opts.repetitionPenalty ?? 0;
+  const minLen = opts.minLength ?? 2;
+  const N = maps.length;
+  const dim = maps[0].length;
+  const allowed = vocab.allowedMask(opts.lang);
+  const V = vocab.size;
+  const langTok = LANG_TOKEN[opts.lang];
+  const H = cfg.heads;
+
+  const flat = new Float32Array(N * dim);
+  maps.forEach((m, i) => flat.set(m, i * dim));
+  const keys = tf.tidy(() => {
+    const mem = encodeMemory(P, cfg, tf.tensor2d(flat, [N, dim]), false);
+    return memoryKeys(P, cfg, mem).map(({ k, v }) => ({
+      k: tf.reshape(k, [N, H, k.shape[1], k.shape[2]]) as tf.Tensor4D,
+      v: tf.reshape(v, [N, H, v.shape[1], v.shape[2]]) as tf.Tensor4D,
+    }));
+  });
+
+  const live: Hyp[][] = Array.from({ length: N }, () => [{ ids: [], logp: 0 }]);
+  const done: BeamHypothesis[][] = Array.from({ length: N }, () => []);
+  const finished = (img: number) => done[img].length >= K;
+  const finalise = (h: Hyp): BeamHypothesis => ({ ids: h.ids, text: vocab.decode(h.ids, opts.lang), logp: h.logp, score: h.logp / lengthPenalty(h.ids.length + 1, alpha) });
+
+  try {
+    for (let t = 0; t < cfg.max_length; t++) {
+      const rows: { img: number; hyp: Hyp }[] = [];
+      live.forEach((hs, img) => {
+        if (!finished(img)) for (const hyp of hs) rows.push({ img, hyp });
+      });
+      if (rows.length === 0) break;
+      const R = rows.length;
+      const prefix = new Int32Array(R * (t + 1));
+      rows.forEach((r, i) => {
+        prefix[i * (t + 1)] = langTok;
+        prefix.set(r.hyp.ids, i * (t + 1) + 1);
+      });
+      const logp = tf.tidy(() => {
+        const x = tf.tensor3d(embedding.gather(prefix), [R, t + 1, cfg.d_model]);
+        const idx = tf.tensor1d(rows.map((r) => r.img), 'int32');
+        const mem = keys.map(({ k, v }) => ({
+          k: tf.reshape(tf.gather(k, idx), [R * H, k.shape[2], k.shape[3]]) as tf.Tensor3D,
+          v: tf.reshape(tf.gather(v, idx), [R * H, v.shape[2], v.shape[3]]) as tf.Tensor3D,
+        }));
+        const hid = decodeHidden(P, cfg, x, mem, false);
+        const last = tf.reshape(tf.slice(hid, [0, t, 0], [R, 1, cfg.d_model]), [R, cfg.d_model]);
+        return tf.logSoftmax(outputLogits(P, last));
+      });
+      const lp = logp.dataSync() as Float32Array;
+      logp.dispose();
+
+      const cands: { img: number; hyp: Hyp; tok: number; logp: number }[][] = Array.from({ length: N }, () => []);
+      rows.forEach((r, i) => {
+        const o = i * V;
+        const counts = new Map<number, number>();
+        if (repPen > 0) for (const id of r.hyp.ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+        // Top K allowed continuations of this hypothesis.
+        const best: { tok: number; s: number }[] = [];
+        for (let tok = 0; tok < V; tok++) {
+          if (!allowed[tok]) continue;
+          if (tok === END && r.hyp.ids.length < minLen) continue;
+          let s = lp[o + tok];
+          if (repPen > 0 && tok !== END) s -= repPen * (counts.get(tok) ?? 0);
+          if (best.length === K && s <= best[K - 1].s) continue;
+          if (tok !== END && repeatsNgram(r.hyp.ids, tok, ngram)) continue;
+          best.push({ tok, s });
+          best.sort((a, b) => b.s - a.s);
+          if (best.length > K) best.pop();
+        }
+        for (const b of best) cands[r.img].push({ img: r.img, hyp: r.hyp, tok: b.tok, logp: r.hyp.logp + b.s });
+      });
+      for (let img = 0; img < N; img++) {
+        if (finished(img)) continue;
+        const cs = cands[img].sort((a, b) => b.logp - a.logp);
+        const next: Hyp[] = [];
+        for (const c of cs) {
+          if (next.length >= K || finished(img)) break;
+          if (c.tok === END) done[img].push(finalise({ ids: c.hyp.ids, logp: c.logp }));
+          else next.push({ ids: [...c.hyp.ids, c.tok], logp: c.logp });
+        }
+        live[img] = next;
+      }
+    }
+  } finally {
+    for (const { k, v } of keys) {
+      k.dispose();
+      v.dispose();
+    }
+  }
+  return done.map((d, img) => {
+    const all = d.length > 0 ? d : live[img].map(finalise);
+    return all.sort((a, b) => b.score - a.score);
+  });
+}

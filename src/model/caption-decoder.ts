@@ -1,0 +1,151 @@
+import type { CaptionDecoderConfig } from './caption-config.js';
+import { dropout, gelu, layerNorm, type SeedSource } from './layers.js';
+import { bmm, linear } from './matmul.js';
+import { normalValues, ones, zeros, type ParamSet } from './params.js';
+import { tf } from './tf.js';
+
+/**
+ * The caption decoder: a pre-LayerNorm Transformer decoder (causal self-attention, cross-attention over the
+ * frozen tower's spatial map, MLP) in the plain-function style of the text tower.
+ *   map [N, h*w, c] -> linear to d_model + learned cell positions -> LN  = memory
+ *   tokens (gathered rows of the JS-side embedding table) + positions -> L x block -> LN -> linear to vocab.
+ * The token table lives outside the ParamSet (src/model/token-embedding.ts): its gather has no wasm gradient.
+ */
+export function defineCaptionDecoder(P: ParamSet, cfg: CaptionDecoderConfig, vocabSize: number, rng: () => number): void {
+  const d = cfg.d_model;
+  const [h, w, c] = cfg.map_shape;
+  const hid = Math.round(d * cfg.mlp_ratio);
+  const std = 0.02;
+  const resStd = std / Math.sqrt(2 * cfg.layers);
+  const W = (name: string, i: number, o: number, s: number) => P.add(name, [i, o], normalValues(i * o, s, rng), { decay: true });
+  const B = (name: string, n: number) => P.add(name, [n], zeros(n));
+  const norm = (name: string) => {
+    P.add(name + '.gamma', [d], ones(d));
+    P.add(name + '.beta', [d], zeros(d));
+  };
+  W('cap.img_proj.weight', c, d, 1 / Math.sqrt(c));
+  B('cap.img_proj.bias', d);
+  P.add('cap.img_pos', [h * w, d], normalValues(h * w * d, std, rng));
+  norm('cap.img_ln');
+  P.add('cap.pos_embedding', [cfg.max_length + 1, d], normalValues((cfg.max_length + 1) * d, std, rng));
+  for (let l = 0; l < cfg.layers; l++) {
+    const p = `cap.layers.${l}.`;
+    norm(p + 'ln1');
+    W(p + 'self.qkv.weight', d, 3 * d, std);
+    B(p + 'self.qkv.bias', 3 * d);
+    W(p + 'self.out.weight', d, d, resStd);
+    B(p + 'self.out.bias', d);
+    norm(p + 'ln2');
+    W(p + 'cross.q.weight', d, d, std);
+    B(p + 'cross.q.bias', d);
+    W(p + 'cross.kv.weight', d, 2 * d, std);
+    B(p + 'cross.kv.bias', 2 * d);
+    W(p + 'cross.out.weight', d, d, resStd);
+    B(p + 'cross.out.bias', d);
+    norm(p + 'ln3');
+    W(p + 'mlp.fc1.weight', d, hid, std);
+    B(p + 'mlp.fc1.bias', hid);
+    W(p + 'mlp.fc2.weight', hid, d, resStd);
+    B(p + 'mlp.fc2.bias', d);
+  }
+  norm('cap.ln_final');
+  W('cap.out.weight', d, vocabSize, std);
+  B('cap.out.bias', vocabSize);
+}
+
+type Input = tf.Tensor | tf.GradSaveFunc;
+
+/**
+ * x [n, k] . w [k, m] where x is data (the frozen map): only w gets a gradient, so the backward pass skips the
+ * large dx product that src/model/matmul.ts would compute (the map is the widest input of the model).
+ */
+const dataMatmul = tf.customGrad(((...args: Input[]) => {
+  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([x]);
+  return {
+    value: tf.matMul(x, w),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [tf.zerosLike(saved[0]), tf.matMul(tf.transpose(saved[0]), dy)],
+  };
+}) as (...args: Input[]) => { value: tf.Tensor2D; gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.Tensor[] });
+
+const LN = (P: ParamSet, name: string, x: tf.Tensor) => layerNorm(x, P.get(name + '.gamma'), P.get(name + '.beta'));
+
+/** [B, T, d] -> [B*H, T, dh] */
+function heads(x: tf.Tensor, H: number): tf.Tensor3D {
+  const [B, T, d] = x.shape as [number, number, number];
+  return tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, d / H]), [0, 2, 1, 3]), [B * H, T, d / H]) as tf.Tensor3D;
+}
+/** [B*H, T, dh] -> [B, T, d] */
+function merge(x: tf.Tensor, B: number, H: number): tf.Tensor3D {
+  const [, T, dh] = x.shape as [number, number, number];
+  return tf.reshape(tf.transpose(tf.reshape(x, [B, H, T, dh]), [0, 2, 1, 3]), [B, T, H * dh]) as tf.Tensor3D;
+}
+
+function attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor | undefined): tf.Tensor3D {
+  const dh = q.shape[2];
+  let s: tf.Tensor = tf.mul(bmm(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(dh));
+  if (bias) s = tf.add(s, bias);
+  return bmm(tf.softmax(s, -1) as tf.Tensor3D, v);
+}
+
+/** The image memory: map [N, h*w*c] (flattened NHWC rows, as cached) -> [N, h*w, d]. */
+export function encodeMemory(P: ParamSet, cfg: CaptionDecoderConfig, map: tf.Tensor2D, training: boolean, seed?: SeedSource): tf.Tensor3D {
+  const [h, w, c] = cfg.map_shape;
+  const N = map.shape[0];
+  const x = dropout(tf.reshape(map, [N * h * w, c]), training ? cfg.dropout : 0, training, seed?.()) as tf.Tensor2D;
+  const y = tf.reshape(tf.add(dataMatmul(x, P.get('cap.img_proj.weight') as tf.Tensor as tf.Tensor2D), P.get('cap.img_proj.bias')), [N, h * w, cfg.d_model]);
+  return LN(P, 'cap.img_ln', tf.add(y, P.get('cap.img_pos'))) as tf.Tensor3D;
+}
+
+/** Per layer, the cross-attention keys and values of a memory, split into heads: computed once per image. */
+export function memoryKeys(P: ParamSet, cfg: CaptionDecoderConfig, memory: tf.Tensor3D): { k: tf.Tensor3D; v: tf.Tensor3D }[] {
+  const d = cfg.d_model;
+  return Array.from({ length: cfg.layers }, (_, l) => {
+    const kv = linear(memory, P.get(`cap.layers.${l}.cross.kv.weight`), P.get(`cap.layers.${l}.cross.kv.bias`));
+    const [N, M] = memory.shape;
+    return {
+      k: heads(tf.slice(kv, [0, 0, 0], [N, M, d]), cfg.heads),
+      v: heads(tf.slice(kv, [0, 0, d], [N, M, d]), cfg.heads),
+    };
+  });
+}
+
+/**
+ * Decoder hidden states for token rows [B, T, d] (already embedded) against per-layer memory keys/values
+ * (B rows, or broadcastable rows when B is a multiple: callers repeat memories to match). Returns [B, T, d] after the final LN.
+ */
+export function decodeHidden(
+  P: ParamSet,
+  cfg: CaptionDecoderConfig,
+  tokens: tf.Tensor3D,
+  mem: { k: tf.Tensor3D; v: tf.Tensor3D }[],
+  training: boolean,
+  seed?: SeedSource,
+): tf.Tensor3D {
+  const [B, T, d] = tokens.shape;
+  const H = cfg.heads;
+  const rate = training ? cfg.dropout : 0;
+  const s = () => seed?.();
+  let x: tf.Tensor = tf.add(tokens, tf.slice(P.get('cap.pos_embedding'), [0, 0], [T, d]));
+  x = dropout(x, rate, training, s());
+  // Causal mask: position t sees 0..t. Padding only ever follows the real tokens, so it needs no key mask.
+  const causal = tf.tensor2d(Float32Array.from({ length: T * T }, (_, i) => (i % T > Math.floor(i / T) ? -1e9 : 0)), [T, T]);
+  for (let l = 0; l < cfg.layers; l++) {
+    const p = `cap.layers.${l}.`;
+    const qkv = linear(LN(P, p + 'ln1', x), P.get(p + 'self.qkv.weight'), P.get(p + 'self.qkv.bias'));
+    const part = (i: number) => heads(tf.slice(qkv, [0, 0, i * d], [B, T, d]), H);
+    const a = merge(attend(part(0), part(1), part(2), causal), B, H);
+    x = tf.add(x, dropout(linear(a, P.get(p + 'self.out.weight'), P.get(p + 'self.out.bias')), rate, training, s()));
+    const q = heads(linear(LN(P, p + 'ln2', x), P.get(p + 'cross.q.weight'), P.get(p + 'cross.q.bias')), H);
+    const c = merge(attend(q, mem[l].k, mem[l].v, undefined), B, H);
+    x = tf.add(x, dropout(linear(c, P.get(p + 'cross.out.weight'), P.get(p + 'cross.out.bias')), rate, training, s()));
+    const hdn = gelu(linear(LN(P, p + 'ln3', x), P.get(p + 'mlp.fc1.weight'), P.get(p + 'mlp.fc1.bias')));
+    x = tf.add(x, dropout(linear(hdn, P.get(p + 'mlp.fc2.weight'), P.get(p + 'mlp.fc2.bias')), rate, training, s()));
+  }
+  return LN(P, 'cap.ln_final', x) as tf.Tensor3D;
+}
+
+/** Hidden states [..., d] -> vocabulary logits [..., V]. */
+export function outputLogits(P: ParamSet, hidden: tf.Tensor): tf.Tensor {
+  return linear(hidden, P.get('cap.out.weight'), P.get('cap.out.bias'));
+}

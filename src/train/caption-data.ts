@@ -1,0 +1,68 @@
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { decodeHalf } from '../model/feature-cache-float16.js';
+import { featurePaths, readFeatureIndex } from '../model/feature-cache.js';
+import type { CaptionLang } from '../model/caption-vocab.js';
+import { loadFlickr8k, type Flickr8kSplit } from './datasets/flickr8k.js';
+import { VlmError } from '../util/errors.js';
+
+/** One Flickr8k split's images with their 5 English and 5 Chinese captions each. */
+export interface CaptionSplit {
+  images: string[];
+  captions: Record<CaptionLang, string[][]>;
+}
+
+export function loadCaptionSplit(split: Flickr8kSplit): CaptionSplit {
+  const en = loadFlickr8k(split, 'en');
+  const zh = loadFlickr8k(split, 'zh');
+  const group = (d: typeof en) => {
+    const out: string[][] = d.images.map(() => []);
+    for (const c of d.captions) out[c.imageIndex].push(c.text);
+    return out;
+  };
+  if (en.images.join() !== zh.images.join()) throw new VlmError(`Flickr8k ${split}: English and Chinese image lists differ`);
+  return { images: en.images, captions: { en: group(en), zh: group(zh) } };
+}
+
+/**
+ * Cached spatial maps (f16 on disk) kept as raw half floats in memory and widened per batch:
+ * the 8,091 x 7x7x1792 map is 1.4 GB as f16, twice that as f32.
+ */
+export class MapRows {
+  readonly dim: number;
+  readonly shape: number[];
+  private readonly half: Uint16Array;
+  private readonly rowOf: Map<string, number>;
+
+  constructor(tower: string, tap: string, opts: { flip?: boolean } = {}) {
+    const index = readFeatureIndex(tower, tap, { flip: opts.flip });
+    if (index.dtype !== 'f16') throw new VlmError(`${tower}/${tap}: expected an f16 cache, found ${index.dtype}`);
+    this.dim = index.dim;
+    this.shape = index.shape;
+    this.rowOf = new Map(index.names.map((n, i) => [n, i]));
+    const path = featurePaths(tower, tap, { flip: opts.flip }).bin;
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      this.half = new Uint16Array(size / 2);
+      const bytes = new Uint8Array(this.half.buffer);
+      // Read in 256 MB pieces: one readSync call cannot fill more than 2 GB.
+      for (let off = 0; off < size; ) off += readSync(fd, bytes, off, Math.min(1 << 28, size - off), off);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  has(name: string): boolean {
+    return this.rowOf.has(name);
+  }
+
+  /** Rows of `names`, widened to float32, into out (names.length x dim). */
+  gather(names: string[], out = new Float32Array(names.length * this.dim)): Float32Array {
+    names.forEach((n, i) => {
+      const r = this.rowOf.get(n);
+      if (r === undefined) throw new VlmError(`feature cache has no row for ${n}`);
+      decodeHalf(this.half.subarray(r * this.dim, (r + 1) * this.dim), out.subarray(i * this.dim, (i + 1) * this.dim));
+    });
+    return out;
+  }
+}

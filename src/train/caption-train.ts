@@ -1,0 +1,307 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CaptionDecoderConfig } from '../model/caption-config.js';
+import { beamSearch } from '../model/caption-beam.js';
+import { copyCaptionWeights, createCaptionModel, saveCaptionModel, type CaptionModel } from '../model/caption-model.js';
+import { CaptionVocab, PAD, type CaptionLang } from '../model/caption-vocab.js';
+import { readSafetensors, writeSafetensors, type SafeTensor } from '../model/safetensors.js';
+import { initTf, tf } from '../model/tf.js';
+import { scoreCaptions, type CaptionScores } from '../eval/caption-metrics/index.js';
+import { createRng, shuffleInPlace } from '../util/rng.js';
+import { progress } from '../util/progress.js';
+import { log } from '../util/log.js';
+import { VlmError } from '../util/errors.js';
+import { AdamW, SparseAdamW } from './adamw.js';
+import { captionLoss, captionTrainStep, shiftBatch, type CaptionBatch } from './caption-step.js';
+import { loadCaptionSplit, MapRows, type CaptionSplit } from './caption-data.js';
+import { lrAt } from './schedule.js';
+
+/** configs/caption.json */
+export interface CaptionRecipe {
+  name: string;
+  model: Pick<CaptionDecoderConfig, 'tower' | 'tap' | 'd_model' | 'layers' | 'heads' | 'mlp_ratio' | 'dropout' | 'max_length'>;
+  training: {
+    langs: CaptionLang[];
+    min_count: number;
+    seed: number;
+    images_per_batch: number;
+    /** Captions per image and language in a batch (they share the image's memory, computed once). */
+    captions_per_image: number;
+    flip_augment: boolean;
+    epochs: number;
+    max_minutes: number;
+    lr: number;
+    weight_decay: number;
+    beta1: number;
+    beta2: number;
+    warmup_steps: number;
+    min_lr_ratio: number;
+    grad_clip: number;
+    label_smoothing: number;
+    patience: number;
+    dev_images: number;
+    checkpoint_minutes: number;
+    /** Stop after this many optimizer steps (pilot runs). */
+    max_steps?: number;
+  };
+}
+
+export interface DevReport {
+  loss: number;
+  en?: CaptionScores;
+  zh?: CaptionScores;
+  /** Selection metric: mean CIDEr-D of greedy captions over the languages. */
+  metric: number;
+}
+
+export interface CaptionProgress {
+  epoch: number;
+  batchInEpoch: number;
+  step: number;
+  totalSteps: number;
+  elapsedMs: number;
+  bestMetric: number;
+  bestEpoch: number;
+  badEpochs: number;
+  finished: boolean;
+  stopReason?: string;
+  history: { epoch: number; step: number; trainLoss: number; trainNll: number; dev: DevReport; elapsedMs: number }[];
+  epochLoss: { sum: number; nll: number; n: number };
+}
+
+const STATE = 'state.safetensors';
+
+function saveState(dir: string, model: CaptionModel, dense: AdamW, sparse: SparseAdamW, p: CaptionProgress, recipe: string): void {
+  const t = new Map<string, SafeTensor>();
+  const f32 = (v: tf.Tensor): SafeTensor => ({ dtype: 'F32', shape: [...v.shape], data: v.dataSync() as Float32Array });
+  for (const [n, v] of model.params.vars) t.set(`param/${n}`, f32(v));
+  for (const [n, v] of dense.m) t.set(`adam_m/${n}`, f32(v));
+  for (const [n, v] of dense.v) t.set(`adam_v/${n}`, f32(v));
+  const e = model.embedding;
+  t.set('embedding', { dtype: 'F32', shape: [e.rows, e.dim], data: e.data });
+  t.set('embedding_m', { dtype: 'F32', shape: [e.rows, e.dim], data: sparse.m });
+  t.set('embedding_v', { dtype: 'F32', shape: [e.rows, e.dim], data: sparse.v });
+  writeSafetensors(join(dir, STATE), t, { progress: JSON.stringify(p), recipe, dense_step: String(dense.step), sparse_step: String(sparse.step) });
+}
+
+function loadState(dir: string, model: CaptionModel, dense: AdamW, sparse: SparseAdamW, recipe: string): CaptionProgress {
+  const path = join(dir, STATE);
+  const { tensors, metadata } = readSafetensors(path);
+  if (metadata.recipe !== recipe) throw new VlmError(`${path} was written for a different recipe; start over without --resume`);
+  const need = (n: string) => {
+    const x = tensors.get(n);
+    if (!x) throw new VlmError(`${path} lacks ${n}; the state is damaged`);
+    return x;
+  };
+  const put = (v: tf.Variable, s: SafeTensor) => v.assign(tf.tensor(s.data as Float32Array, s.shape));
+  for (const [n, v] of model.params.vars) put(v, need(`param/${n}`));
+  for (const [n, v] of dense.m) put(v, need(`adam_m/${n}`));
+  for (const [n, v] of dense.v) put(v, need(`adam_v/${n}`));
+  model.embedding.data.set(need('embedding').data as Float32Array);
+  sparse.m.set(need('embedding_m').data as Float32Array);
+  sparse.v.set(need('embedding_v').data as Float32Array);
+  dense.step = Number(metadata.dense_step);
+  sparse.step = Number(metadata.sparse_step);
+  return JSON.parse(metadata.progress) as CaptionProgress;
+}
+
+/** Token rows [rows, T + 1] for captions (already encoded), padded with PAD to the longest. */
+export function packIds(seqs: number[][]): { ids: Int32Array; T: number } {
+  const L = Math.max(...seqs.map((s) => s.length));
+  const ids = new Int32Array(seqs.length * L).fill(PAD);
+  seqs.forEach((s, i) => ids.set(s, i * L));
+  return { ids, T: L - 1 };
+}
+
+/** Per-epoch image order and which caption (0..4) each image uses per language: reproducible from seed + epoch. */
+function epochPlan(nImages: number, seed: number, epoch: number, langs: CaptionLang[], flip: boolean) {
+  const rng = createRng((seed * 7919 + epoch * 104729) >>> 0);
+  const order = shuffleInPlace(Array.from({ length: nImages }, (_, i) => i), rng);
+  // A random rotation of the 5 captions per image and language: batches take the first k of it.
+  const pick = langs.map(() => Array.from({ length: nImages }, () => shuffleInPlace([0, 1, 2, 3, 4], rng)));
+  const flips = Array.from({ length: nImages }, () => flip && rng() < 0.5);
+  return { order, pick, flips };
+}
+
+function devEval(model: CaptionModel, dev: CaptionSplit, maps: MapRows, n: number, langs: CaptionLang[], maxLen: number): DevReport {
+  const names = dev.images.slice(0, n);
+  // Teacher-forced loss (caption 0 of each language) and greedy captions scored against all 5 references.
+  let lossSum = 0;
+  let lossN = 0;
+  const out: DevReport = { loss: 0, metric: 0 };
+  const per = 50;
+  const hyps: Record<string, string[]> = { en: [], zh: [] };
+  for (let i = 0; i < names.length; i += per) {
+    const part = names.slice(i, i + per);
+    const rows = maps.gather(part);
+    const seqs = langs.flatMap((lang) => part.map((_, j) => model.vocab.encode(dev.captions[lang][i + j][0], lang, maxLen)));
+    const { ids, T } = packIds(seqs);
+    const b: CaptionBatch = { maps: rows, images: part.length, rows: seqs.length, ids, T };
+    const { input, target, mask } = shiftBatch(b);
+    const nll = tf.tidy(() => {
+      const x = tf.tensor3d(model.embedding.gather(input), [b.rows, T, model.config.d_model]);
+      return captionLoss(model, b, x, target, mask, 0, false).nll.dataSync()[0];
+    });
+    lossSum += nll * part.length;
+    lossN += part.length;
+    const mapsList = part.map((_, j) => rows.subarray(j * maps.dim, (j + 1) * maps.dim));
+    for (const lang of langs) hyps[lang].push(...beamSearch(model, mapsList, { lang, beam: 1, batch: per }).map((h) => h[0]?.text ?? ''));
+  }
+  out.loss = lossSum / Math.max(1, lossN);
+  for (const lang of langs) out[lang] = scoreCaptions(hyps[lang], names.map((_, i) => dev.captions[lang][i]), lang);
+  out.metric = langs.reduce((s, l) => s + out[l]!.ciderD, 0) / langs.length;
+  return out;
+}
+
+/**
+ * Train the caption decoder on cached tower maps (teacher forcing, label smoothing, AdamW with warmup + cosine,
+ * gradient clipping). Resumable from runDir/state.safetensors; the best epoch by dev CIDEr-D (greedy, first
+ * dev_images of the Flickr8k dev split, never test) is written to runDir/best/ and, at the end, to outDir.
+ */
+export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: string; outDir?: string; resume?: boolean }): Promise<CaptionProgress> {
+  await initTf();
+  const tc = recipe.training;
+  const recipeJson = JSON.stringify(recipe);
+  mkdirSync(opts.runDir, { recursive: true });
+  const train = loadCaptionSplit('train');
+  const dev = loadCaptionSplit('dev');
+  const vocab = CaptionVocab.build(
+    tc.langs.flatMap((lang) => train.captions[lang].flatMap((cs) => cs.map((text) => ({ text, lang })))),
+    tc.min_count,
+  );
+  log(`caption vocabulary: ${vocab.json.en.length} English words + ${vocab.json.zh.length} Chinese characters (min count ${tc.min_count})`);
+  log('reading cached tower maps ...');
+  const mapsOrig = new MapRows(recipe.model.tower, recipe.model.tap);
+  const mapsFlip = tc.flip_augment ? new MapRows(recipe.model.tower, recipe.model.tap, { flip: true }) : undefined;
+  const shape = mapsOrig.shape as [number, number, number];
+  const config: CaptionDecoderConfig = {
+    format: 'vlm-caption-decoder',
+    version: 1,
+    ...recipe.model,
+    map_shape: shape,
+    vocab: vocab.json,
+    decode: { beam: 3, length_alpha: 0.7, no_repeat_ngram: 3 },
+    training: { recipe: recipe.name, dataset: 'flickr8k', split: 'train', langs: tc.langs },
+  };
+  const rng = createRng(tc.seed);
+  const model = createCaptionModel(config, rng);
+  const best = createCaptionModel(config, rng);
+  const dense = new AdamW(model.params, { beta1: tc.beta1, beta2: tc.beta2, eps: 1e-8, weightDecay: tc.weight_decay });
+  const sparse = new SparseAdamW(model.embedding, { beta1: tc.beta1, beta2: tc.beta2, eps: 1e-8 });
+  const B = tc.images_per_batch;
+  const perEpoch = Math.floor(train.images.length / B);
+  let P: CaptionProgress = {
+    epoch: 0, batchInEpoch: 0, step: 0, totalSteps: perEpoch * tc.epochs, elapsedMs: 0,
+    bestMetric: -Infinity, bestEpoch: -1, badEpochs: 0, finished: false, history: [], epochLoss: { sum: 0, nll: 0, n: 0 },
+  };
+  const bestDir = join(opts.runDir, 'best');
+  if (opts.resume && existsSync(join(opts.runDir, STATE))) {
+    P = loadState(opts.runDir, model, dense, sparse, recipeJson);
+    if (existsSync(join(bestDir, 'caption.json'))) {
+      const { loadCaptionModel } = await import('../model/caption-model.js');
+      const saved = await loadCaptionModel(bestDir);
+      copyCaptionWeights(saved, best);
+      saved.dispose();
+    }
+    log(`resumed at epoch ${P.epoch + 1}, batch ${P.batchInEpoch}, step ${P.step}/${P.totalSteps}`);
+  }
+  if (P.finished) return P;
+  const logFile = join(opts.runDir, 'train_log.jsonl');
+  const sessionStart = Date.now();
+  const elapsed = () => P.elapsedMs + (Date.now() - sessionStart);
+  let lastSave = Date.now();
+  const bar = progress(`train ${recipe.name}`, P.totalSteps - P.step);
+  const featBuf = new Float32Array(B * mapsOrig.dim);
+
+  try {
+    outer: while (P.epoch < tc.epochs) {
+      const plan = epochPlan(train.images.length, tc.seed, P.epoch, tc.langs, tc.flip_augment);
+      for (let bi = P.batchInEpoch; bi < perEpoch; bi++) {
+        if (elapsed() > tc.max_minutes * 60_000) {
+          P.stopReason = `time budget (${tc.max_minutes} min)`;
+          break outer;
+        }
+        if (tc.max_steps !== undefined && P.step >= tc.max_steps) {
+          P.stopReason = `max_steps ${tc.max_steps}`;
+          break outer;
+        }
+        const imgs = plan.order.slice(bi * B, (bi + 1) * B);
+        for (let j = 0; j < B; j++) {
+          const name = train.images[imgs[j]];
+          (plan.flips[imgs[j]] && mapsFlip ? mapsFlip : mapsOrig).gather([name], featBuf.subarray(j * mapsOrig.dim, (j + 1) * mapsOrig.dim));
+        }
+        const kc = tc.captions_per_image;
+        const seqs: number[][] = [];
+        for (let li = 0; li < tc.langs.length; li++) {
+          const lang = tc.langs[li];
+          for (let c = 0; c < kc; c++) for (const i of imgs) seqs.push(vocab.encode(train.captions[lang][i][plan.pick[li][i][c % 5]], lang, config.max_length));
+        }
+        const { ids, T } = packIds(seqs);
+        const lr = lrAt(P.step, { lr: tc.lr, warmup: tc.warmup_steps, total: P.totalSteps, minRatio: tc.min_lr_ratio });
+        const stepRng = createRng((tc.seed * 2654435761 + P.step * 40503) >>> 0);
+        const r = captionTrainStep(model, { maps: featBuf, images: B, rows: seqs.length, ids, T }, {
+          dense, sparse, lr, gradClip: tc.grad_clip, smoothing: tc.label_smoothing, seed: () => Math.floor(stepRng() * 2 ** 31),
+        });
+        if (!Number.isFinite(r.loss)) throw new VlmError(`caption training diverged at step ${P.step} (loss ${r.loss})`);
+        P.step++;
+        P.batchInEpoch = bi + 1;
+        P.epochLoss.sum += r.loss;
+        P.epochLoss.nll += r.nll;
+        P.epochLoss.n++;
+        bar.tick(1, { epoch: P.epoch + 1, loss: (P.epochLoss.sum / P.epochLoss.n).toFixed(3), lr: lr.toExponential(1) });
+        if (P.step % 50 === 0) appendFileSync(logFile, JSON.stringify({ step: P.step, epoch: P.epoch, loss: r.loss, nll: r.nll, gradNorm: r.gradNorm, lr, elapsedMs: elapsed() }) + '\n');
+        if (Date.now() - lastSave > tc.checkpoint_minutes * 60_000) {
+          P.elapsedMs = elapsed();
+          saveState(opts.runDir, model, dense, sparse, { ...P, elapsedMs: elapsed() }, recipeJson);
+          lastSave = Date.now();
+        }
+      }
+      // End of epoch: dev check, keep the best, early stopping.
+      const devReport = devEval(model, dev, mapsOrig, tc.dev_images, tc.langs, config.max_length);
+      const trainLoss = P.epochLoss.sum / Math.max(1, P.epochLoss.n);
+      const trainNll = P.epochLoss.nll / Math.max(1, P.epochLoss.n);
+      P.history.push({ epoch: P.epoch, step: P.step, trainLoss, trainNll, dev: devReport, elapsedMs: elapsed() });
+      appendFileSync(logFile, JSON.stringify({ epochEnd: P.epoch, step: P.step, trainLoss, trainNll, dev: devReport, elapsedMs: elapsed() }) + '\n');
+      log(`epoch ${P.epoch + 1}: train loss ${trainLoss.toFixed(3)} (nll ${trainNll.toFixed(3)}), dev nll ${devReport.loss.toFixed(3)}, dev CIDEr-D en ${devReport.en?.ciderD.toFixed(3)} zh ${devReport.zh?.ciderD.toFixed(3)}, BLEU-4 en ${devReport.en?.bleu4.toFixed(3)}`);
+      if (devReport.metric > P.bestMetric) {
+        P.bestMetric = devReport.metric;
+        P.bestEpoch = P.epoch;
+        P.badEpochs = 0;
+        copyCaptionWeights(model, best);
+        mkdirSync(bestDir, { recursive: true });
+        saveCaptionModel(best, bestDir);
+      } else {
+        P.badEpochs++;
+      }
+      P.epoch++;
+      P.batchInEpoch = 0;
+      P.epochLoss = { sum: 0, nll: 0, n: 0 };
+      P.elapsedMs = elapsed();
+      saveState(opts.runDir, model, dense, sparse, { ...P, elapsedMs: elapsed() }, recipeJson);
+      lastSave = Date.now();
+      if (P.badEpochs >= tc.patience) {
+        P.stopReason = `dev CIDEr-D did not improve for ${tc.patience} epochs`;
+        break;
+      }
+    }
+    P.stopReason ??= `${tc.epochs} epochs`;
+    const timeUp = P.stopReason.startsWith('time') || P.stopReason.startsWith('max_steps');
+    P.elapsedMs = elapsed();
+    P.finished = !timeUp || P.epoch >= tc.epochs;
+    saveState(opts.runDir, model, dense, sparse, P, recipeJson);
+    if (opts.outDir && P.bestEpoch >= 0) {
+      const last = P.history.find((h) => h.epoch === P.bestEpoch);
+      saveCaptionModel(best, opts.outDir, {
+        training: { ...config.training, best_epoch: P.bestEpoch + 1, epochs_run: P.history.length, steps: P.step, minutes: +(P.elapsedMs / 60000).toFixed(1), stop: P.stopReason, dev_greedy: last?.dev },
+      });
+      log(`wrote the caption decoder (epoch ${P.bestEpoch + 1}) to ${opts.outDir}`);
+    }
+    return P;
+  } finally {
+    bar.stop();
+  }
+}
+
+export function readRecipe(path: string): CaptionRecipe {
+  return JSON.parse(readFileSync(path, 'utf8')) as CaptionRecipe;
+}
