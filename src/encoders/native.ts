@@ -3,16 +3,43 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { preprocessBatch } from '../image/preprocess.js';
 import type { ImageInput } from '../image/types.js';
-import { loadVlmModel, type LoadedVlm } from '../model/checkpoint.js';
-import type { ImageInputSpec } from '../model/config.js';
+import type { LoadedVlm } from '../model/checkpoint.js';
+import { readModelConfig, type ImageInputSpec, type ModelConfig } from '../model/config.js';
 import { loadOnnxImageTower, flipNhwc } from '../model/image-tower-onnx.js';
 import { loadImageTower, parseTowerId, type TowerId } from '../model/image-tower.js';
-import { VlmError } from '../util/errors.js';
+import { decodeSafetensors, tensorToFloat32, type SafeTensor } from '../model/safetensors.js';
+import type { TokenIds } from '../model/vlm-model.js';
+import { MixedTokenizer } from '../text/tokenizer.js';
+import { UsageError, VlmError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import type { EmbedTextOptions, Encoder } from './encoder.js';
 
+/**
+ * Which runtime runs the towers: 'auto' = onnxruntime where it loads, else tfjs-wasm (the default);
+ * 'onnxruntime' = fail rather than fall back; 'tfjs' = tfjs-wasm only ($VLM_TOWER_BACKEND=tfjs).
+ */
+export type NativeBackend = 'auto' | 'onnxruntime' | 'tfjs';
+export type Runtime = 'onnxruntime' | 'tfjs';
+
+export interface NativeEncoderOptions {
+  backend?: NativeBackend;
+}
+
+/** The native Encoder, plus which runtime each tower ended up on. */
+export interface NativeEncoder extends Encoder {
+  readonly runtimes: { image: Runtime; text: Runtime };
+}
+
+function backendFromEnv(): NativeBackend {
+  const v = process.env.VLM_TOWER_BACKEND;
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === 'tfjs' || v === 'onnxruntime') return v;
+  throw new UsageError(`VLM_TOWER_BACKEND=${v} is not one of auto, onnxruntime, tfjs`);
+}
+
 /** Runs one frozen tower on preprocessed NHWC pixels and returns the requested taps. */
 interface TowerRunner {
+  runtime: Runtime;
   preprocess: Parameters<typeof preprocessBatch>[1];
   size: number;
   run(pixels: Float32Array, n: number): Promise<Record<string, Float32Array[]>>;
@@ -23,22 +50,24 @@ interface TowerRunner {
  * The fastest available path for a tower: onnxruntime (native, all cores; the ONNX graph is exported from the
  * nsfwjs weights on first use), falling back to tfjs-wasm when onnxruntime cannot be used here.
  */
-async function openTower(id: TowerId, taps: string[]): Promise<TowerRunner> {
+async function openTower(id: TowerId, taps: string[], backend: NativeBackend): Promise<TowerRunner> {
   const { name, inputRange } = parseTowerId(id);
   const size = name === 'inception_v3' ? 299 : 224;
   const preprocess: TowerRunner['preprocess'] = { width: size, height: size, resize: 'squash', scale: 1 / 255, layout: 'nhwc' };
   if (inputRange === 'signed') Object.assign(preprocess, { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
-  if (process.env.VLM_TOWER_BACKEND !== 'tfjs') {
+  if (backend !== 'tfjs') {
     try {
       const t = await loadOnnxImageTower(id, taps, { threads: 0 });
-      return { preprocess, size, run: (p, n) => t.features(p, n), dispose: () => t.dispose() };
+      return { runtime: 'onnxruntime', preprocess, size, run: (p, n) => t.features(p, n), dispose: () => t.dispose() };
     } catch (err) {
-      log(`vlm: onnxruntime tower unavailable (${(err as Error).message}); using tfjs-wasm`);
+      if (backend === 'onnxruntime') throw err;
+      log(`vlm: onnxruntime image tower unavailable (${(err as Error).message}); using tfjs-wasm`);
     }
   }
   const t = await loadImageTower(id);
   const { tf } = await import('../model/tf.js');
   return {
+    runtime: 'tfjs',
     preprocess: t.preprocess,
     size,
     async run(pixels, n) {
@@ -53,9 +82,66 @@ async function openTower(id: TowerId, taps: string[]): Promise<TowerRunner> {
   };
 }
 
+/** The text tower on a padded batch of token ids -> L2-normalised embeddings. */
+interface TextRunner {
+  runtime: Runtime;
+  embedTokenIds(batch: TokenIds): Promise<Float32Array[]>;
+  dispose(): Promise<void> | void;
+}
+
+async function openTextTower(config: ModelConfig, tensors: Map<string, SafeTensor>, backend: NativeBackend, vlm: () => Promise<LoadedVlm>): Promise<TextRunner> {
+  if (backend !== 'tfjs') {
+    try {
+      const { loadOnnxTextTower } = await import('../model/text-tower-onnx.js');
+      const t = await loadOnnxTextTower(config, tensors);
+      return { runtime: 'onnxruntime', embedTokenIds: (b) => t.embedTokenIds(b), dispose: () => t.dispose() };
+    } catch (err) {
+      if (backend === 'onnxruntime') throw err;
+      log(`vlm: onnxruntime text tower unavailable (${(err as Error).message}); using tfjs-wasm`);
+    }
+  }
+  const m = (await vlm()).model;
+  return { runtime: 'tfjs', embedTokenIds: async (b) => m.embedTokenIds(b), dispose: () => {} };
+}
+
+const TEXT_BATCH = 256;
+
+/** Tokenise, group captions of similar length into batches (little padding), embed, return in input order. */
+async function embedTextsBatched(tokenizer: MixedTokenizer, maxLength: number, texts: string[], text: TextRunner): Promise<Float32Array[]> {
+  const encoded = texts.map((t) => tokenizer.encode(t, { maxLength }));
+  const order = encoded.map((_, i) => i).sort((x, y) => encoded[x].length - encoded[y].length);
+  const out = new Array<Float32Array>(texts.length);
+  for (let start = 0; start < order.length; start += TEXT_BATCH) {
+    const idx = order.slice(start, start + TEXT_BATCH);
+    const T = encoded[idx[idx.length - 1]].length;
+    const ids = new Int32Array(idx.length * T);
+    const mask = new Float32Array(idx.length * T);
+    idx.forEach((i, r) => {
+      ids.set(encoded[i], r * T);
+      mask.fill(1, r * T, r * T + encoded[i].length);
+    });
+    (await text.embedTokenIds({ ids, mask, length: T })).forEach((e, r) => (out[idx[r]] = e));
+  }
+  return out;
+}
+
 /** Our own dual-encoder (models/default): frozen tower(s) -> trained image head; trained text Transformer. */
-export async function loadNativeEncoder(dir: string): Promise<Encoder> {
-  const vlm: LoadedVlm = await loadVlmModel(dir);
+export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions = {}): Promise<NativeEncoder> {
+  const backend = opts.backend ?? backendFromEnv();
+  const config = readModelConfig(join(dir, 'config.json'));
+  const weightsFile = join(dir, 'model.safetensors');
+  const bytes = readFileSync(weightsFile);
+  // The id names the exact weights: adapters and library indexes made with other weights are refused.
+  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+  const id = `vlm:${config.name}@${digest}`;
+  const { tensors } = decodeSafetensors(bytes, weightsFile);
+  // tfjs (image head; text tower fallback) is loaded once, and only when something needs it.
+  let vlmP: Promise<LoadedVlm> | undefined;
+  const loadVlm = (): Promise<LoadedVlm> => (vlmP ??= import('../model/checkpoint.js').then((m) => m.loadVlmModel(dir)));
+
+  const vlm = await loadVlm();
+  const tokenizer = vlm.tokenizer;
+  const text = await openTextTower(config, tensors, backend, loadVlm);
   const byTower = new Map<TowerId, { taps: string[]; keys: string[] }>();
   for (const input of vlm.imageInputs as (ImageInputSpec & { key: string })[]) {
     if (input.source !== 'tower') throw new VlmError(`${dir}: image input "${input.key}" (${input.source}) is not supported by the native encoder`);
@@ -65,12 +151,9 @@ export async function loadNativeEncoder(dir: string): Promise<Encoder> {
     byTower.set(input.tower as TowerId, entry);
   }
   const towers = new Map<TowerId, TowerRunner>();
-  for (const [id, { taps }] of byTower) towers.set(id, await openTower(id, taps));
-  const flipTta = vlm.config.image.flip_tta;
-  // The id names the exact weights: adapters and library indexes made with other weights are refused.
-  const digest = createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex').slice(0, 12);
-  const id = `vlm:${vlm.config.name}@${digest}`;
-  const logitScale = vlm.model.logitScale().dataSync()[0];
+  for (const [id, { taps }] of byTower) towers.set(id, await openTower(id, taps, backend));
+  const flipTta = config.image.flip_tta;
+  const logitScale = Math.exp(Math.min(tensorToFloat32(tensors.get('logit_scale')!, 'logit_scale')[0], Math.log(config.loss.logit_scale_max)));
 
   async function features(inputs: ImageInput[]): Promise<{ feats: Record<string, Float32Array[]>; flipped?: Record<string, Float32Array[]> }> {
     const feats: Record<string, Float32Array[]> = {};
@@ -88,21 +171,25 @@ export async function loadNativeEncoder(dir: string): Promise<Encoder> {
     return { feats, flipped: flipTta ? flipped : undefined };
   }
 
+  const runtimes = { image: [...towers.values()].every((t) => t.runtime === 'onnxruntime') ? 'onnxruntime' : 'tfjs', text: text.runtime } as const;
   return {
     id,
-    dim: vlm.dim,
+    dim: config.embed_dim,
     logitScale,
+    runtimes,
     async embedImages(inputs) {
       if (inputs.length === 0) return [];
       const { feats, flipped } = await features(inputs);
       return vlm.embedImageFeatures(feats, { flipped });
     },
-    async embedTexts(texts: string[], opts: EmbedTextOptions = {}) {
+    // The mixed tokenizer handles English and Chinese in one vocabulary: lang is advisory.
+    async embedTexts(texts: string[], _opts: EmbedTextOptions = {}) {
       if (texts.length === 0) return [];
-      return vlm.embedTexts(texts, opts.lang);
+      return embedTextsBatched(tokenizer, config.text.max_length, texts, text);
     },
     async dispose() {
       for (const t of towers.values()) await t.dispose();
+      await text.dispose();
       vlm.dispose();
     },
   };
