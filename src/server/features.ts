@@ -21,7 +21,7 @@ export interface ExplainResult {
 export interface Features {
   caption: (encoder: Encoder, image: RgbImage, opts: { lang?: Lang }) => Promise<CaptionResult>;
   ask: (encoder: Encoder, image: RgbImage, question: string) => Promise<AskResult>;
-  explain: (encoder: Encoder, image: RgbImage, text: string) => Promise<ExplainResult>;
+  explain: (encoder: Encoder, image: RgbImage, text: string, opts?: { method?: 'dense' | 'occlusion' }) => Promise<ExplainResult>;
 }
 
 export type FeatureName = keyof Features;
@@ -35,9 +35,9 @@ export const FEATURE_INFO: Record<FeatureName, { what: string; issue: string }> 
 
 /** One line per app; undefined until the app lands. Loaded lazily so startup pays only for what is used. */
 export const FEATURE_LOADERS: { [K in FeatureName]: (() => Promise<Features[K]>) | undefined } = {
-  caption: undefined, // e.g. () => import('../apps/caption/index.js').then((m) => (enc, img, o) => m.captionImage(enc, img, o))
-  ask: undefined,
-  explain: undefined,
+  caption: () => import('../apps/caption/feature.js').then((m) => m.captionForServer),
+  ask: () => import('../apps/ask/feature.js').then((m) => m.askForServer),
+  explain: () => import('../apps/explain/feature.js').then((m) => m.explainForServer),
 };
 
 /** Resolves the features a server offers: explicit ones first, then the registry. */

@@ -39,7 +39,7 @@ test('healthz, readyz and info', async () => {
   const info = json(await server.app.inject('/v1/info'));
   assert.equal(info.model, lib.encoder.id);
   assert.equal(info.dim, lib.encoder.dim);
-  assert.deepEqual(info.features, { caption: false, ask: false, explain: false });
+  assert.deepEqual(info.features, { caption: false, ask: false, explain: true });
 });
 
 test('GET /v1/search ranks the library by the text, best first, in both languages', async () => {
@@ -191,9 +191,9 @@ test('POST /v1/recommend and GET /v1/dupes', async () => {
   assert.equal((await server.app.inject('/v1/dupes?threshold=2')).statusCode, 400);
 });
 
-test('caption, ask and explain answer 501 until their app is registered; requests are validated first', async () => {
+test('caption and ask answer 501 until their app is registered; requests are validated first', async () => {
   const img = cat.toString('base64');
-  for (const [url, payload] of [['/v1/caption', { image: img }], ['/v1/ask', { image: img, question: 'is there a cat?' }], ['/v1/explain', { id: catId, text: 'a cat' }]] as const) {
+  for (const [url, payload] of [['/v1/caption', { image: img }], ['/v1/ask', { image: img, question: 'is there a cat?' }]] as const) {
     const r = await server.app.inject({ method: 'POST', url, payload });
     assert.equal(r.statusCode, 501, `${url}: ${r.body}`);
     assert.match(json<{ message: string }>(r).message, /not landed .*issue \d/);

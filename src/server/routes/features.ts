@@ -5,10 +5,11 @@ import { FEATURE_INFO, type FeatureName } from '../features.js';
 import { pixelsOf, uploadOf, type ImageRef } from '../image-input.js';
 import { errorBody } from '../plugins/errors.js';
 import { errorResponse, errors, imageBody, imageId, lang } from '../schemas.js';
+import { validateText } from '../../text/validate.js';
 
 interface CaptionBody extends ImageRef { lang?: Lang }
 interface AskBody extends ImageRef { question: string }
-interface ExplainBody extends ImageRef { text: string; format?: 'json' | 'png' }
+interface ExplainBody extends ImageRef { text: string; format?: 'json' | 'png'; method?: 'dense' | 'occlusion' }
 
 function notLanded(reply: FastifyReply, name: FeatureName): FastifyReply {
   const { what, issue } = FEATURE_INFO[name];
@@ -46,13 +47,14 @@ export function featureRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post<{ Body: ExplainBody }>('/v1/explain', {
     schema: {
       tags: ['apps'], summary: 'heatmap of the regions that make an image match a text (PNG overlay or JSON grid)',
-      body: imageBody({ id: imageId, text: { type: 'string', minLength: 1, maxLength: 500 }, format: { type: 'string', enum: ['json', 'png'], default: 'json' } }, ['text'], either),
+      body: imageBody({ id: imageId, text: { type: 'string', minLength: 1, maxLength: 500 }, format: { type: 'string', enum: ['json', 'png'], default: 'json' }, method: { type: 'string', enum: ['dense', 'occlusion'], description: 'default: dense for vlm models, occlusion for others' } }, ['text'], either),
       response: res({ width: { type: 'integer' }, height: { type: 'integer' }, grid: { type: 'array', items: { type: 'array', items: { type: 'number' } } } }),
     },
   }, async (req, reply) => {
     if (!ctx.features.available('explain')) return notLanded(reply, 'explain');
+    const text = validateText(req.body.text);
     const upload = uploadOf(req.body, ctx);
-    const out = await ctx.queue.run(async () => (await ctx.features.get('explain'))!(ctx.encoder, await pixelsOf(req.body, upload, ctx), req.body.text));
+    const out = await ctx.queue.run(async () => (await ctx.features.get('explain'))!(ctx.encoder, await pixelsOf(req.body, upload, ctx), text, { method: req.body.method }));
     if (req.body.format === 'png') {
       if (!out.png) return reply.code(501).send(errorBody(501, 'this explain method gives no PNG overlay: ask for format "json"'));
       return reply.type('image/png').send(out.png);
