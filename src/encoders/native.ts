@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { preprocessBatch } from '../image/preprocess.js';
 import type { ImageInput } from '../image/types.js';
 import type { LoadedVlm } from '../model/checkpoint.js';
-import { readModelConfig, type ImageInputSpec, type ModelConfig } from '../model/config.js';
+import { imageInputKey, readModelConfig, type ModelConfig } from '../model/config.js';
 import { loadOnnxImageTower, flipNhwc } from '../model/image-tower-onnx.js';
 import { loadImageTower, parseTowerId, type TowerId } from '../model/image-tower.js';
 import { decodeSafetensors, tensorToFloat32, type SafeTensor } from '../model/safetensors.js';
@@ -82,6 +82,9 @@ async function openTower(id: TowerId, taps: string[], backend: NativeBackend): P
   };
 }
 
+/** The token table's name in model.safetensors (checkpoint.ts TOKEN_TABLE; that module loads tfjs, so not imported here). */
+const TOKEN_TABLE = 'text.token_embedding';
+
 /** The text tower on a padded batch of token ids -> L2-normalised embeddings. */
 interface TextRunner {
   runtime: Runtime;
@@ -102,6 +105,61 @@ async function openTextTower(config: ModelConfig, tensors: Map<string, SafeTenso
   }
   const m = (await vlm()).model;
   return { runtime: 'tfjs', embedTokenIds: async (b) => m.embedTokenIds(b), dispose: () => {} };
+}
+
+/** The trainable image head over tower features (record key -> one vector per image) -> L2-normalised embeddings. */
+interface HeadRunner {
+  runtime: Runtime;
+  /** With `flipped` (config.image.flip_tta), the embeddings of the image and its mirror are averaged and re-normalised. */
+  embed(feats: Record<string, Float32Array[]>, flipped?: Record<string, Float32Array[]>): Promise<Float32Array[]>;
+  dispose(): Promise<void> | void;
+}
+
+async function openImageHead(config: ModelConfig, tensors: Map<string, SafeTensor>, backend: NativeBackend, vlm: () => Promise<LoadedVlm>): Promise<HeadRunner> {
+  if (backend !== 'tfjs') {
+    try {
+      const { loadOnnxImageHead } = await import('../model/image-head-onnx.js');
+      const h = await loadOnnxImageHead(config, tensors);
+      const keys = config.image.inputs.map(imageInputKey);
+      const run = (feats: Record<string, Float32Array[]>): Promise<Float32Array[]> => {
+        const n = feats[keys[0]]?.length ?? 0;
+        const mats = keys.map((k, i) => {
+          const list = feats[k];
+          const d = config.image.inputs[i].dim;
+          if (!list || list.length !== n) throw new VlmError(`image features "${k}" missing or not for ${n} images`);
+          const m = new Float32Array(n * d);
+          list.forEach((v, r) => m.set(v, r * d));
+          return m;
+        });
+        return h.embedFeatureMatrices(mats, n);
+      };
+      return {
+        runtime: 'onnxruntime',
+        async embed(feats, flipped) {
+          const a = await run(feats);
+          return flipped ? averageRenormalised(a, await run(flipped)) : a;
+        },
+        dispose: () => h.dispose(),
+      };
+    } catch (err) {
+      if (backend === 'onnxruntime') throw err;
+      log(`vlm: onnxruntime image head unavailable (${(err as Error).message}); using tfjs-wasm`);
+    }
+  }
+  const m = await vlm();
+  return { runtime: 'tfjs', embed: async (feats, flipped) => m.embedImageFeatures(feats, { flipped }), dispose: () => {} };
+}
+
+/** (a + b) / |a + b| row by row (flip test-time augmentation, as LoadedVlm.embedImageFeatures does it). */
+function averageRenormalised(a: Float32Array[], b: Float32Array[]): Float32Array[] {
+  return a.map((v, i) => {
+    const o = new Float32Array(v.length);
+    let s = 0;
+    for (let j = 0; j < v.length; j++) s += (o[j] = v[j] + b[i][j]) ** 2;
+    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+    for (let j = 0; j < v.length; j++) o[j] *= inv;
+    return o;
+  });
 }
 
 const TEXT_BATCH = 256;
@@ -139,11 +197,16 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
   let vlmP: Promise<LoadedVlm> | undefined;
   const loadVlm = (): Promise<LoadedVlm> => (vlmP ??= import('../model/checkpoint.js').then((m) => m.loadVlmModel(dir)));
 
-  const vlm = await loadVlm();
-  const tokenizer = vlm.tokenizer;
+  const tokenizer = MixedTokenizer.fromFile(join(dir, config.text.tokenizer));
+  const rows = tensors.get(TOKEN_TABLE)?.shape[0];
+  if (tokenizer.vocabSize !== rows) throw new VlmError(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but the weights have ${rows} embedding rows`);
+  if (backend === 'tfjs') await loadVlm(); // fail early, as the other backends do
+
   const text = await openTextTower(config, tensors, backend, loadVlm);
+  const head = await openImageHead(config, tensors, backend, loadVlm);
+  const imageInputs = config.image.inputs.map((s) => ({ ...s, key: imageInputKey(s) }));
   const byTower = new Map<TowerId, { taps: string[]; keys: string[] }>();
-  for (const input of vlm.imageInputs as (ImageInputSpec & { key: string })[]) {
+  for (const input of imageInputs) {
     if (input.source !== 'tower') throw new VlmError(`${dir}: image input "${input.key}" (${input.source}) is not supported by the native encoder`);
     const entry = byTower.get(input.tower as TowerId) ?? { taps: [], keys: [] };
     entry.taps.push(input.tap);
@@ -171,7 +234,8 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
     return { feats, flipped: flipTta ? flipped : undefined };
   }
 
-  const runtimes = { image: [...towers.values()].every((t) => t.runtime === 'onnxruntime') ? 'onnxruntime' : 'tfjs', text: text.runtime } as const;
+  const imageOnOrt = head.runtime === 'onnxruntime' && [...towers.values()].every((t) => t.runtime === 'onnxruntime');
+  const runtimes = { image: imageOnOrt ? 'onnxruntime' : 'tfjs', text: text.runtime } as const;
   return {
     id,
     dim: config.embed_dim,
@@ -180,7 +244,7 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
     async embedImages(inputs) {
       if (inputs.length === 0) return [];
       const { feats, flipped } = await features(inputs);
-      return vlm.embedImageFeatures(feats, { flipped });
+      return head.embed(feats, flipped);
     },
     // The mixed tokenizer handles English and Chinese in one vocabulary: lang is advisory.
     async embedTexts(texts: string[], _opts: EmbedTextOptions = {}) {
@@ -190,7 +254,8 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
     async dispose() {
       for (const t of towers.values()) await t.dispose();
       await text.dispose();
-      vlm.dispose();
+      await head.dispose();
+      if (vlmP) (await vlmP).dispose();
     },
   };
 }
