@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { bruteForceTopK } from '../src/store/brute-force.js';
 import { spawnDevPgServer } from '../src/store/dev-pg-server.js';
 import { openLanceDbStore, type LanceDbStoreOptions, type LanceIndexKind } from '../src/store/lancedb-store.js';
-import { openPgVectorStore } from '../src/store/pgvector-store.js';
+import { defaultLists, openPgVectorStore, type PgIndexKind, type PgVectorStoreOptions } from '../src/store/pgvector-store.js';
 import type { SearchFilter, VectorItem, VectorStore } from '../src/store/vector-store.js';
 import { cacheDir, repoRoot } from '../src/util/paths.js';
 import { log } from '../src/util/log.js';
@@ -27,6 +27,8 @@ export interface StoreBenchOptions {
   lanceIndexes?: Exclude<LanceIndexKind, 'none'>[];
   /** skip flat (exact) LanceDB search above this many rows (it is the baseline, not a contender) */
   flatUpTo?: number;
+  /** pgvector ANN indexes to measure (HNSW builds too slowly under PGlite's wasm beyond ~100k rows) */
+  pgIndexes?: PgIndexKind[];
 }
 
 export interface StoreBenchRow {
@@ -58,6 +60,20 @@ const LANCE_SWEEP: Record<Exclude<LanceIndexKind, 'none'>, Partial<LanceDbStoreO
   ],
 };
 const PG_EF_SWEEP = [40, 100, 200];
+/** IVFFlat probes as multiples of sqrt(lists) */
+const PG_PROBE_SWEEP = [0.5, 1, 2];
+
+/** The search settings swept for one pgvector index kind over n rows, and how each row labels them. */
+function pgSweep(kind: PgIndexKind, n: number): { options: PgVectorStoreOptions; params: Record<string, number> }[] {
+  if (kind === 'hnsw') {
+    return PG_EF_SWEEP.map((efSearch) => ({ options: { efSearch }, params: { efSearch, efSearchFiltered: 2 * efSearch, m: 16, efConstruction: 64 } }));
+  }
+  const lists = defaultLists(n);
+  return PG_PROBE_SWEEP.map((f) => Math.max(1, Math.round(f * Math.sqrt(lists)))).map((probes) => ({
+    options: { index: 'ivfflat' as const, lists, probes },
+    params: { lists, probes, probesFiltered: 2 * probes },
+  }));
+}
 
 function load1(): number {
   return +loadavg()[0].toFixed(2);
@@ -190,32 +206,39 @@ async function benchLance(set: SyntheticSet, n: number, truth: Truth, opts: Requ
 }
 
 async function benchPg(set: SyntheticSet, n: number, truth: Truth, opts: Required<StoreBenchOptions>): Promise<StoreBenchRow[]> {
+  const rows: StoreBenchRow[] = [];
+  for (const kind of opts.pgIndexes) rows.push(...(await benchPgIndex(kind, set, n, truth, opts)));
+  return rows;
+}
+
+async function benchPgIndex(kind: PgIndexKind, set: SyntheticSet, n: number, truth: Truth, opts: Required<StoreBenchOptions>): Promise<StoreBenchRow[]> {
   // server in a child process: its wasm backend gets the other core, as a real server would.
-  // The loaded database is kept in .cache: inserting into HNSW under wasm is slow, and the data is seeded.
-  const dataDir = cacheDir('bench', `pg-${n}-${set.dim}-seed1`);
+  // The loaded database is kept in .cache: building indexes under wasm is slow, and the data is seeded.
+  const dataDir = cacheDir('bench', `pg-${kind}-${n}-${set.dim}-seed1`);
   mkdirSync(dataDir, { recursive: true });
   const server = await spawnDevPgServer({ dataDir });
+  const sweep = pgSweep(kind, n);
   const rows: StoreBenchRow[] = [];
   try {
-    let store = await openPgVectorStore(server.url, { dim: set.dim, table: 'bench' });
+    let store = await openPgVectorStore(server.url, { dim: set.dim, table: 'bench', ...sweep[0].options });
     let times = readMarker(dataDir);
     if ((await store.count()) !== n || !times) {
-      // bulk path (docs/postgres.md): load without the HNSW index, then build it once
+      // bulk path (docs/postgres.md): load without the ANN index, then build it once
       await store.dropAnnIndex();
       const loadSeconds = await load(store, set, n, 1000);
       const t0 = performance.now();
       await store.optimize();
       times = { loadSeconds: +loadSeconds.toFixed(1), buildSeconds: +((performance.now() - t0) / 1000).toFixed(1) };
       writeFileSync(join(dataDir, MARKER), JSON.stringify(times));
-      log(`  pgvector: ${JSON.stringify(times)}`);
+      log(`  pgvector ${kind}: ${JSON.stringify(times)}`);
     }
     await store.close();
-    for (const efSearch of PG_EF_SWEEP) {
-      store = await openPgVectorStore(server.url, { table: 'bench', efSearch });
+    for (const { options, params } of sweep) {
+      store = await openPgVectorStore(server.url, { table: 'bench', ...options });
       const m = await measure(store, set, truth.plain, opts.k, undefined, server.pid);
       const f = await measure(store, set, truth.filtered, opts.k, truth.filter, server.pid);
-      rows.push({ store: 'pgvector', n, index: 'hnsw', params: { efSearch, efSearchFiltered: 2 * efSearch, m: 16, efConstruction: 64 }, ...times, ...m, filtered: { p50Ms: f.p50Ms, cpuMsPerQuery: f.cpuMsPerQuery, recallAt10: f.recallAt10 }, loadAvg: load1() });
-      log(`  pgvector hnsw: ${JSON.stringify(rows[rows.length - 1])}`);
+      rows.push({ store: 'pgvector', n, index: kind, params, ...times, ...m, filtered: { p50Ms: f.p50Ms, cpuMsPerQuery: f.cpuMsPerQuery, recallAt10: f.recallAt10 }, loadAvg: load1() });
+      log(`  pgvector ${kind}: ${JSON.stringify(rows[rows.length - 1])}`);
       await store.close();
     }
   } finally {
@@ -239,6 +262,7 @@ export async function runStoreBench(options: StoreBenchOptions): Promise<{ dim: 
     k: 10,
     lanceIndexes: ['ivf_hnsw_sq', 'ivf_pq'],
     flatUpTo: 200_000,
+    pgIndexes: ['hnsw', 'ivfflat'],
     ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as StoreBenchOptions),
   };
   const rows: StoreBenchRow[] = [];
@@ -261,6 +285,7 @@ function parseOptions(args: string[]): StoreBenchOptions {
       stores: { type: 'string' },
       queries: { type: 'string' },
       'lance-indexes': { type: 'string' },
+      'pg-indexes': { type: 'string' },
     },
   });
   const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
@@ -270,6 +295,7 @@ function parseOptions(args: string[]): StoreBenchOptions {
     stores: list(values.stores) as StoreBenchOptions['stores'],
     queries: values.queries ? Number(values.queries) : undefined,
     lanceIndexes: list(values['lance-indexes']) as StoreBenchOptions['lanceIndexes'],
+    pgIndexes: list(values['pg-indexes']) as StoreBenchOptions['pgIndexes'],
   };
 }
 
@@ -280,8 +306,9 @@ function keptRows(now: StoreBenchRow[]): StoreBenchRow[] {
   if (!existsSync(RESULT_FILE)) return [];
   try {
     const old = JSON.parse(readFileSync(RESULT_FILE, 'utf8')) as { rows?: StoreBenchRow[] };
-    const remeasured = new Set(now.map((r) => `${r.store}/${r.n}`));
-    return (old.rows ?? []).filter((r) => !remeasured.has(`${r.store}/${r.n}`));
+    const key = (r: StoreBenchRow) => `${r.store}/${r.n}/${r.index}`;
+    const remeasured = new Set(now.map(key));
+    return (old.rows ?? []).filter((r) => !remeasured.has(key(r)));
   } catch {
     return [];
   }

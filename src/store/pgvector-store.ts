@@ -16,8 +16,25 @@ export interface PgVectorStoreOptions {
   /** HNSW build parameters (pgvector defaults 16 / 64) */
   m?: number;
   efConstruction?: number;
+  /**
+   * The ANN index: 'hnsw' (default) is kept up to date row by row from the start. 'ivfflat' builds many
+   * times faster over a large bulk-loaded table, but its lists are clustered from the rows present when it
+   * is built, so it is made by optimize() after loading (searches before that are exact scans).
+   */
+  index?: PgIndexKind;
+  /** IVFFlat lists (default: rows / 1000 up to 1M rows, sqrt(rows) above — pgvector's guidance) */
+  lists?: number;
+  /** IVFFlat lists scanned per query (default sqrt(lists), or 10 when lists is left to the row count); filtered searches scan twice as many */
+  probes?: number;
   /** connections in the pool (default 4) */
   poolSize?: number;
+}
+
+export type PgIndexKind = 'hnsw' | 'ivfflat';
+
+/** pgvector's advice for IVFFlat lists: rows / 1000 up to a million rows, sqrt(rows) above. */
+export function defaultLists(rows: number): number {
+  return Math.max(1, Math.round(rows <= 1_000_000 ? rows / 1000 : Math.sqrt(rows)));
 }
 
 /** maintenance_work_mem while building HNSW: a graph that does not fit is built far more slowly. */
@@ -119,7 +136,8 @@ export class PgVectorStore implements VectorStore {
       throw dimMismatch(`table ${tableName}`, stored, options.dim);
     }
     const efSearchFiltered = Math.max(efSearch, Math.floor(options.efSearchFiltered ?? 2 * efSearch));
-    const store = new PgVectorStore(pool, table, tableName, stored, { ...options, efSearch, efSearchFiltered });
+    const probes = Math.max(1, Math.floor(options.probes ?? Math.sqrt(options.lists ?? 100)));
+    const store = new PgVectorStore(pool, table, tableName, stored, { ...options, efSearch, efSearchFiltered, probes });
     if (stored === undefined && options.dim !== undefined) await store.createTable(options.dim);
     return store;
   }
@@ -156,7 +174,7 @@ export class PgVectorStore implements VectorStore {
            path text,
            taken_at timestamptz)`,
       );
-      await client.query(this.annIndexSql());
+      if (this.kind === 'hnsw') await client.query(this.annIndexSql(0));
       // text_pattern_ops lets `path LIKE 'prefix%'` use the index in any collation
       await client.query(`CREATE INDEX IF NOT EXISTS ${ix('path')} ON ${t} (path text_pattern_ops)`);
       await client.query(`CREATE INDEX IF NOT EXISTS ${ix('taken_at')} ON ${t} (taken_at)`);
@@ -176,11 +194,30 @@ export class PgVectorStore implements VectorStore {
     return quoteIdent(`${this.tableName}_${suffix}`.slice(0, 63));
   }
 
-  private annIndexSql(): string {
+  private get kind(): PgIndexKind {
+    return this.opts.index ?? 'hnsw';
+  }
+
+  /** CREATE INDEX for the configured kind; `rows` sizes IVFFlat's lists. */
+  private annIndexSql(rows: number): string {
+    if (this.kind === 'ivfflat') {
+      const lists = Math.max(1, Math.floor(this.opts.lists ?? defaultLists(rows)));
+      return `CREATE INDEX IF NOT EXISTS ${this.indexName('embedding_ivfflat')} ON ${this.table}
+                USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists})`;
+    }
     const m = this.opts.m ?? 16;
     const efc = this.opts.efConstruction ?? 64;
     return `CREATE INDEX IF NOT EXISTS ${this.indexName('embedding_hnsw')} ON ${this.table}
               USING hnsw (embedding vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`;
+  }
+
+  /** The search-width setting of the index kind and its value for plain or filtered queries. */
+  private searchWidth(filtered: boolean, k: number): { setting: string; value: number } {
+    if (this.kind === 'ivfflat') {
+      const probes = this.opts.probes!;
+      return { setting: 'ivfflat.probes', value: filtered ? 2 * probes : probes };
+    }
+    return { setting: 'hnsw.ef_search', value: Math.min(1000, Math.max(Math.floor(k), filtered ? this.opts.efSearchFiltered! : this.opts.efSearch!)) };
   }
 
   private assertOpen(): void {
@@ -196,7 +233,8 @@ export class PgVectorStore implements VectorStore {
     try {
       if (!this.tuned.has(client)) {
         await client.query(`SET hnsw.ef_search = ${this.opts.efSearch}`);
-        await client.query('SET hnsw.iterative_scan = relaxed_order').catch(() => undefined);
+        await client.query(`SET ivfflat.probes = ${this.opts.probes}`);
+        await client.query(`SET ${this.kind}.iterative_scan = relaxed_order`).catch(() => undefined);
         this.tuned.add(client);
       }
       return await fn(client);
@@ -273,13 +311,14 @@ export class PgVectorStore implements VectorStore {
     // A filter (pathPrefix, dates, exclusions) lowers HNSW recall: the graph walk meets many rows that
     // fail it. A wider candidate list restores it, and lets the planner prefer an exact scan of the
     // filtered rows when they are few (measured in bench/results/store.json).
-    const ef = Math.min(1000, Math.max(Math.floor(k), where.params.length ? this.opts.efSearchFiltered! : this.opts.efSearch!));
+    const width = this.searchWidth(where.params.length > 0, k);
+    const sessionWidth = this.kind === 'ivfflat' ? this.opts.probes : this.opts.efSearch;
     const rows = await this.withSearchClient(async (client) => {
-      if (ef === this.opts.efSearch) return (await client.query<Row>(sql, params)).rows;
-      // ef_search for this query only
+      if (width.value === sessionWidth) return (await client.query<Row>(sql, params)).rows;
+      // a wider search for this query only
       await client.query('BEGIN');
       try {
-        await client.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(ef)]);
+        await client.query(`SELECT set_config($1, $2, true)`, [width.setting, String(width.value)]);
         const r = (await client.query<Row>(sql, params)).rows;
         await client.query('COMMIT');
         return r;
@@ -329,9 +368,10 @@ export class PgVectorStore implements VectorStore {
     if (this._dim === undefined) return;
     const client = await this.pool.connect();
     try {
-      // (re)creates the HNSW index after dropAnnIndex(); a no-op when it exists
+      // (re)creates the ANN index after dropAnnIndex() or a bulk load; a no-op when it exists
       await client.query(`SET maintenance_work_mem = '${BUILD_MEMORY}'`).catch(() => undefined);
-      await client.query(this.annIndexSql());
+      const rows = this.kind === 'ivfflat' ? Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`)).rows[0].n) : 0;
+      await client.query(this.annIndexSql(rows));
       await client.query('RESET maintenance_work_mem');
       await client.query(`ANALYZE ${this.table}`);
     } finally {
@@ -346,7 +386,8 @@ export class PgVectorStore implements VectorStore {
    */
   async dropAnnIndex(): Promise<void> {
     this.assertOpen();
-    if (this._dim !== undefined) await this.pool.query(`DROP INDEX IF EXISTS ${this.indexName('embedding_hnsw')}`);
+    if (this._dim === undefined) return;
+    for (const kind of ['hnsw', 'ivfflat']) await this.pool.query(`DROP INDEX IF EXISTS ${this.indexName(`embedding_${kind}`)}`);
   }
 
   async close(): Promise<void> {
