@@ -2,11 +2,14 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEncoder } from '../src/encoders/load.js';
 import type { Encoder } from '../src/encoders/encoder.js';
+import { loadNativeEncoder, type NativeEncoder } from '../src/encoders/native.js';
+import { MixedTokenizer } from '../src/text/tokenizer.js';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
-import { datasetDir, repoRoot } from '../src/util/paths.js';
-import type { Benchmark } from './harness.js';
+import { datasetDir, defaultModelDir, repoRoot } from '../src/util/paths.js';
+import { median, type Benchmark } from './harness.js';
 
 const BATCH = 32;
+const TEXT_BATCH = 256;
 
 async function imagesPerSecond(encoder: Encoder, paths: string[]): Promise<number> {
   await encoder.embedImages(paths.slice(0, 4)); // warm-up: sessions, kernels, caches
@@ -15,42 +18,61 @@ async function imagesPerSecond(encoder: Encoder, paths: string[]): Promise<numbe
   return (paths.length * 1000) / (performance.now() - t);
 }
 
-async function textsPerSecond(encoder: Encoder, texts: string[]): Promise<number> {
+/** Captions per wall-clock second (median of `passes`) and CPU ms per caption (all threads; comparable on a busy machine). */
+async function textRate(encoder: Encoder, texts: string[], passes: number): Promise<{ perSecond: number; cpuMsPerCaption: number }> {
   await encoder.embedTexts(texts.slice(0, 16));
+  const rates: number[] = [];
+  const cpus: number[] = [];
+  for (let p = 0; p < passes; p++) {
+    const t = performance.now();
+    const c = process.cpuUsage();
+    for (let i = 0; i < texts.length; i += TEXT_BATCH) await encoder.embedTexts(texts.slice(i, i + TEXT_BATCH));
+    const cpu = process.cpuUsage(c);
+    rates.push((texts.length * 1000) / (performance.now() - t));
+    cpus.push((cpu.user + cpu.system) / 1000 / texts.length);
+  }
+  return { perSecond: median(rates), cpuMsPerCaption: median(cpus) };
+}
+
+/** Tokenisation alone (src/text), captions per second: the share of the text path that is not the model. */
+function tokenizePerSecond(texts: string[]): number {
+  const tokenizer = MixedTokenizer.fromFile(join(defaultModelDir, 'tokenizer.json'));
+  tokenizer.encodeBatch(texts.slice(0, 16));
   const t = performance.now();
-  for (let i = 0; i < texts.length; i += 256) await encoder.embedTexts(texts.slice(i, i + 256));
+  for (let i = 0; i < texts.length; i += TEXT_BATCH) tokenizer.encodeBatch(texts.slice(i, i + TEXT_BATCH));
   return (texts.length * 1000) / (performance.now() - t);
 }
 
 /**
- * The default model end to end from JPEG files (decode, resize, tower, head): onnxruntime tower vs the tfjs-wasm
- * tower in the same run, and caption embedding throughput. Flickr8k test images when present, else the demo photos.
+ * The default model end to end from JPEG files (decode, resize, tower, head) and from caption strings (tokenise,
+ * text tower): the onnxruntime path (what loadEncoder picks) against the tfjs-wasm fallback in the same run.
+ * Flickr8k test images and EN + ZH captions when present, else the demo photos and generated captions.
  */
 export const encoderThroughput: Benchmark = {
   name: 'encoder-throughput',
-  description: 'default model: images/s from JPEG files (onnxruntime vs tfjs-wasm tower) and captions/s',
+  description: 'default model: images/s from JPEG files and captions/s, onnxruntime vs tfjs-wasm',
   async run() {
     const flickr = datasetDir('flickr8k');
     const data = flickr ? loadFlickr8k('test', 'en') : undefined;
     const demo = join(repoRoot, 'assets', 'demo');
     const paths = data ? data.imagePaths.slice(0, 256) : readdirSync(demo).filter((f) => f.endsWith('.jpg')).map((f) => join(demo, f));
-    const texts = data ? data.captions.slice(0, 2000).map((c) => c.text) : Array.from({ length: 1000 }, (_, i) => `a photo number ${i} of a dog on the beach`);
+    const texts = data
+      ? [...data.captions.slice(0, 1000).map((c) => c.text), ...loadFlickr8k('test', 'zh').captions.slice(0, 1000).map((c) => c.text)]
+      : Array.from({ length: 2000 }, (_, i) => (i % 2 ? `一只狗在草地上奔跑，第${i}张照片。` : `a photo number ${i} of a dog running on the beach`));
 
-    const onnx = await loadEncoder();
+    const onnx = (await loadEncoder()) as NativeEncoder;
     const onnxRate = await imagesPerSecond(onnx, paths);
-    const textRate = await textsPerSecond(onnx, texts);
+    const onnxText = await textRate(onnx, texts, 3);
     await onnx.dispose();
 
-    const prev = process.env.VLM_TOWER_BACKEND;
-    process.env.VLM_TOWER_BACKEND = 'tfjs';
-    const tfjs = await loadEncoder();
+    const tfjs = await loadNativeEncoder(defaultModelDir, { backend: 'tfjs' });
     const tfjsRate = await imagesPerSecond(tfjs, paths.slice(0, 64));
+    const tfjsText = await textRate(tfjs, texts, 1);
     await tfjs.dispose();
-    if (prev === undefined) delete process.env.VLM_TOWER_BACKEND;
-    else process.env.VLM_TOWER_BACKEND = prev;
 
     return {
       model: onnx.id,
+      runtimes: onnx.runtimes,
       images: paths.length,
       image_source: data ? 'flickr8k test JPEGs' : 'assets/demo JPEGs',
       onnx_images_per_s: +onnxRate.toFixed(1),
@@ -59,7 +81,13 @@ export const encoderThroughput: Benchmark = {
       goal_onnx_over_tfjs: 3,
       goal_images_per_s: 50,
       texts: texts.length,
-      texts_per_s: +textRate.toFixed(0),
+      text_source: data ? 'flickr8k test captions, 1000 en + 1000 zh' : 'generated en + zh captions',
+      texts_per_s: +onnxText.perSecond.toFixed(0),
+      tfjs_texts_per_s: +tfjsText.perSecond.toFixed(0),
+      texts_onnx_over_tfjs: +(onnxText.perSecond / tfjsText.perSecond).toFixed(2),
+      onnx_cpu_ms_per_text: +onnxText.cpuMsPerCaption.toFixed(3),
+      tfjs_cpu_ms_per_text: +tfjsText.cpuMsPerCaption.toFixed(3),
+      tokenize_texts_per_s: +tokenizePerSecond(texts).toFixed(0),
       goal_texts_per_s: 1000,
     };
   },
