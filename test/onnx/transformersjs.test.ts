@@ -11,7 +11,7 @@ import type { RgbImage } from '../../src/image/types.js';
 import { repoRoot } from '../../src/util/paths.js';
 import { createRng } from '../../src/util/rng.js';
 
-/** transformers.js v3 is installed as a dependency of @lancedb/lancedb; vlm itself does not need it. */
+/** transformers.js (a devDependency, pinned to the release that uses our onnxruntime-node) is the reference; vlm itself does not need it. */
 function hasTransformersJs(): boolean {
   try {
     createRequire(join(repoRoot, 'package.json')).resolve('@huggingface/transformers');
@@ -20,7 +20,7 @@ function hasTransformersJs(): boolean {
     return false;
   }
 }
-const skip = hasTransformersJs() ? false : 'needs @huggingface/transformers (comes with @lancedb/lancedb)';
+const skip = hasTransformersJs() ? false : 'needs the @huggingface/transformers devDependency (npm install)';
 
 let root: string;
 let fixtures: Record<FixtureKind, Fixture>;
