@@ -43,7 +43,7 @@ const EN_UNANSWERABLE = /^(why|when|who|whom|whose|where|how (old|much|long|far|
 const ZH_OCR = /写着|写了|写的|写有|文字|字样|上面写|读一下|读出|什么字/;
 const ZH_COUNT = /几个|几只|几辆|几位|几条|几匹|几头|几艘|几架|几把|几张|几本|几名|几棵|多少/;
 const ZH_CAPTION = /(图|图片|照片|画面|图像)(里|中|上|里面|中间)?(有|是)什么|描述|这是什么|发生了什么|看到了什么|看到什么|(图片|照片|图像|画面)(内容|讲了什么|说明了什么)|有什么东西/;
-const ZH_YESNO = /吗[?？。!！]?$|有没有|是不是|是否|么[?？]?$/;
+const ZH_YESNO = /吗[?？。!！]?$|有没有|是不是|是否|(?<!什)么[?？]?$/;
 const ZH_UNANSWERABLE = /为什么|为何|什么时候|何时|谁|在哪|哪里|多大|多少岁|几岁/;
 
 function clean(question: string): string {
@@ -116,7 +116,7 @@ function routeZh(q: string, lang: AskLang): Route {
   if (ZH_YESNO.test(s)) {
     // "图中有人吗" -> "人"; "有没有狗" -> "狗"; "狗是黑色的吗" -> "狗是黑色的"
     const phrase = s
-      .replace(/吗$|么$/, '')
+      .replace(/吗$|(?<!什)么$/, '')
       .replace(/^(请问)?(这张)?(图片|照片|图像|画面|图)?(里面|里|中|上)?/, '')
       .replace(/^(是否|有没有|是不是)/, '')
       .replace(/^(能)?看到/, '')
