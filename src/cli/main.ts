@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerLibraryCommands } from './commands/library.js';
 import { registerServe } from './commands/serve.js';
 import { registerFewshot } from './commands/fewshot.js';
+import { registerExplain } from './commands/explain.js';
 
 const program = new Command('vlm')
   .description('Vision-language models offline: embed, classify, search, caption and explain images in English and Chinese.')
@@ -26,5 +27,6 @@ registerDemo(program);
 registerLibraryCommands(program);
 registerServe(program);
 registerFewshot(program);
+registerExplain(program);
 
 program.parseAsync(process.argv).catch(fail);
