@@ -19,10 +19,10 @@ export function splitWords(text: string): string[] {
   return text.match(UNIT) ?? [];
 }
 
-/** The words joined back: no space next to a Chinese character, one space between other words. */
+/** The words joined back: no space between two Chinese characters, one space elsewhere. */
 export function joinWords(words: string[]): string {
   let s = '';
-  for (const w of words) s += s && !HAN.test(s.slice(-1)) && !HAN.test(w[0]) ? ` ${w}` : w;
+  for (const w of words) s += s && !(HAN.test(s.slice(-1)) && HAN.test(w[0])) ? ` ${w}` : w;
   return s;
 }
 
