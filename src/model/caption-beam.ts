@@ -1,4 +1,4 @@
-import { decodeHidden, encodeMemory, memoryKeys, outputLogits } from './caption-decoder.js';
+import { blockLogits, decodeStep, encodeMemory, memoryKeys, type SelfCache } from './caption-decoder.js';
 import type { CaptionModel } from './caption-model.js';
 import { END, LANG_TOKEN, type CaptionLang } from './caption-vocab.js';
 import { tf } from './tf.js';
@@ -32,6 +32,8 @@ export interface BeamHypothesis {
 interface Hyp {
   ids: number[];
   logp: number;
+  /** Row of the self-attention cache that holds this hypothesis' prefix (-1 before the first step). */
+  row: number;
 }
 
 /** Would appending `tok` repeat an n-gram already present in `ids`? */
@@ -51,8 +53,8 @@ export function lengthPenalty(len: number, alpha: number): number {
 }
 
 /**
- * Beam search over a batch of images (flattened tower maps). Every step re-runs the decoder over the whole prefix
- * (captions are short; no key/value cache to keep in sync), for all live hypotheses of all images in one call.
+ * Beam search over a batch of images (flattened tower maps): one decoder step per position for all live
+ * hypotheses of all images in one call, with self-attention keys/values cached and re-gathered by parent.
  * Returns each image's finished hypotheses, best first (the whole final beam, for re-ranking).
  */
 export function beamSearch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions): BeamHypothesis[][] {
@@ -71,8 +73,10 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
   const minLen = opts.minLength ?? 2;
   const N = maps.length;
   const dim = maps[0].length;
-  const allowed = vocab.allowedMask(opts.lang);
-  const V = vocab.size;
+  // Scores come for the language block only: local index 0 = [END], j >= 1 = id from + j - 1.
+  const [from, to] = vocab.ranges[opts.lang];
+  const V = to - from + 1;
+  const idOf = (j: number) => (j === 0 ? END : from + j - 1);
   const langTok = LANG_TOKEN[opts.lang];
   const H = cfg.heads;
 
@@ -86,7 +90,8 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
     }));
   });
 
-  const live: Hyp[][] = Array.from({ length: N }, () => [{ ids: [], logp: 0 }]);
+  const live: Hyp[][] = Array.from({ length: N }, () => [{ ids: [], logp: 0, row: -1 }]);
+  let cache: SelfCache | undefined;
   const done: BeamHypothesis[][] = Array.from({ length: N }, () => []);
   const finished = (img: number) => done[img].length >= K;
   const finalise = (h: Hyp): BeamHypothesis => ({ ids: h.ids, text: vocab.decode(h.ids, opts.lang), logp: h.logp, score: h.logp / lengthPenalty(h.ids.length + 1, alpha) });
@@ -99,36 +104,45 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
       });
       if (rows.length === 0) break;
       const R = rows.length;
-      const prefix = new Int32Array(R * (t + 1));
-      rows.forEach((r, i) => {
-        prefix[i * (t + 1)] = langTok;
-        prefix.set(r.hyp.ids, i * (t + 1) + 1);
-      });
-      const logp = tf.tidy(() => {
-        const x = tf.tensor3d(embedding.gather(prefix), [R, t + 1, cfg.d_model]);
+      const last = new Int32Array(R);
+      rows.forEach((r, i) => (last[i] = t === 0 ? langTok : r.hyp.ids[t - 1]));
+      const prev = cache;
+      const { logp, nextCache } = tf.tidy(() => {
+        const x = tf.tensor3d(embedding.gather(last), [R, 1, cfg.d_model]);
         const idx = tf.tensor1d(rows.map((r) => r.img), 'int32');
         const mem = keys.map(({ k, v }) => ({
           k: tf.reshape(tf.gather(k, idx), [R * H, k.shape[2], k.shape[3]]) as tf.Tensor3D,
           v: tf.reshape(tf.gather(v, idx), [R * H, v.shape[2], v.shape[3]]) as tf.Tensor3D,
         }));
-        const hid = decodeHidden(P, cfg, x, mem, false);
-        const last = tf.reshape(tf.slice(hid, [0, t, 0], [R, 1, cfg.d_model]), [R, cfg.d_model]);
-        return tf.logSoftmax(outputLogits(P, last));
+        // Each row continues its parent's prefix: pick the parents' cache rows.
+        let own: SelfCache | undefined;
+        if (prev) {
+          const parents = tf.tensor1d(rows.map((r) => r.hyp.row), 'int32');
+          const pick = (c: tf.Tensor3D) => {
+            const [, tt, dh] = c.shape;
+            return tf.reshape(tf.gather(tf.reshape(c, [-1, H, tt, dh]), parents), [R * H, tt, dh]) as tf.Tensor3D;
+          };
+          own = prev.map(({ k, v }) => ({ k: pick(k), v: pick(v) }));
+        }
+        const step = decodeStep(P, cfg, x, t, own, mem);
+        return { logp: tf.logSoftmax(blockLogits(P, step.hidden, END, from, to)), nextCache: step.cache };
       });
+      if (prev) for (const c of prev) tf.dispose([c.k, c.v]);
+      cache = nextCache;
       const lp = logp.dataSync() as Float32Array;
       logp.dispose();
 
-      const cands: { img: number; hyp: Hyp; tok: number; logp: number }[][] = Array.from({ length: N }, () => []);
+      const cands: { img: number; hyp: Hyp; tok: number; logp: number; row: number }[][] = Array.from({ length: N }, () => []);
       rows.forEach((r, i) => {
         const o = i * V;
         const counts = new Map<number, number>();
         if (repPen > 0) for (const id of r.hyp.ids) counts.set(id, (counts.get(id) ?? 0) + 1);
         // Top K allowed continuations of this hypothesis.
         const best: { tok: number; s: number }[] = [];
-        for (let tok = 0; tok < V; tok++) {
-          if (!allowed[tok]) continue;
+        for (let j = 0; j < V; j++) {
+          const tok = idOf(j);
           if (tok === END && r.hyp.ids.length < minLen) continue;
-          let s = lp[o + tok];
+          let s = lp[o + j];
           if (repPen > 0 && tok !== END) s -= repPen * (counts.get(tok) ?? 0);
           if (best.length === K && s <= best[K - 1].s) continue;
           if (tok !== END && repeatsNgram(r.hyp.ids, tok, ngram)) continue;
@@ -136,7 +150,7 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
           best.sort((a, b) => b.s - a.s);
           if (best.length > K) best.pop();
         }
-        for (const b of best) cands[r.img].push({ img: r.img, hyp: r.hyp, tok: b.tok, logp: r.hyp.logp + b.s });
+        for (const b of best) cands[r.img].push({ img: r.img, hyp: r.hyp, tok: b.tok, logp: r.hyp.logp + b.s, row: i });
       });
       for (let img = 0; img < N; img++) {
         if (finished(img)) continue;
@@ -144,13 +158,14 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
         const next: Hyp[] = [];
         for (const c of cs) {
           if (next.length >= K || finished(img)) break;
-          if (c.tok === END) done[img].push(finalise({ ids: c.hyp.ids, logp: c.logp }));
-          else next.push({ ids: [...c.hyp.ids, c.tok], logp: c.logp });
+          if (c.tok === END) done[img].push(finalise({ ids: c.hyp.ids, logp: c.logp, row: c.row }));
+          else next.push({ ids: [...c.hyp.ids, c.tok], logp: c.logp, row: c.row });
         }
         live[img] = next;
       }
     }
   } finally {
+    if (cache) for (const c of cache) tf.dispose([c.k, c.v]);
     for (const { k, v } of keys) {
       k.dispose();
       v.dispose();

@@ -149,3 +149,55 @@ export function decodeHidden(
 export function outputLogits(P: ParamSet, hidden: tf.Tensor): tf.Tensor {
   return linear(hidden, P.get('cap.out.weight'), P.get('cap.out.bias'));
 }
+
+/**
+ * Logits over one language's output block only: column 0 is [END], columns 1.. are ids from..to-1.
+ * Captions are generated in one language, so the other block never competes; skipping it cuts the largest matrix
+ * product of a step (and decoding masks it anyway).
+ */
+export function blockLogits(P: ParamSet, hidden: tf.Tensor, end: number, from: number, to: number): tf.Tensor {
+  const W = P.get('cap.out.weight');
+  const b = P.get('cap.out.bias');
+  const d = W.shape[0];
+  const w = tf.concat([tf.slice(W, [0, end], [d, 1]), tf.slice(W, [0, from], [d, to - from])], 1);
+  const bias = tf.concat([tf.slice(b, [end], [1]), tf.slice(b, [from], [to - from])]);
+  return linear(hidden, w, bias);
+}
+
+/** Per-layer self-attention keys/values of the tokens decoded so far, [R*H, t, dh] each. */
+export type SelfCache = { k: tf.Tensor3D; v: tf.Tensor3D }[];
+
+/**
+ * One decoding step for R rows: the newest token's embedding [R, 1, d] at position t, attending to the cached
+ * keys/values of positions 0..t-1 (undefined at t = 0). Same arithmetic as decodeHidden at inference, one
+ * position at a time. Returns the final-LN hidden state [R, d] and the cache extended by this position.
+ */
+export function decodeStep(
+  P: ParamSet,
+  cfg: CaptionDecoderConfig,
+  token: tf.Tensor3D,
+  t: number,
+  cache: SelfCache | undefined,
+  mem: { k: tf.Tensor3D; v: tf.Tensor3D }[],
+): { hidden: tf.Tensor2D; cache: SelfCache } {
+  const [R, , d] = token.shape;
+  const H = cfg.heads;
+  let x: tf.Tensor = tf.add(token, tf.slice(P.get('cap.pos_embedding'), [t, 0], [1, d]));
+  const next: SelfCache = [];
+  for (let l = 0; l < cfg.layers; l++) {
+    const p = `cap.layers.${l}.`;
+    const qkv = linear(LN(P, p + 'ln1', x), P.get(p + 'self.qkv.weight'), P.get(p + 'self.qkv.bias'));
+    const part = (i: number) => heads(tf.slice(qkv, [0, 0, i * d], [R, 1, d]), H);
+    const k = cache ? (tf.concat([cache[l].k, part(1)], 1) as tf.Tensor3D) : part(1);
+    const v = cache ? (tf.concat([cache[l].v, part(2)], 1) as tf.Tensor3D) : part(2);
+    next.push({ k, v });
+    const a = merge(attend(part(0), k, v, undefined), R, H);
+    x = tf.add(x, linear(a, P.get(p + 'self.out.weight'), P.get(p + 'self.out.bias')));
+    const q = heads(linear(LN(P, p + 'ln2', x), P.get(p + 'cross.q.weight'), P.get(p + 'cross.q.bias')), H);
+    const c = merge(attend(q, mem[l].k, mem[l].v, undefined), R, H);
+    x = tf.add(x, linear(c, P.get(p + 'cross.out.weight'), P.get(p + 'cross.out.bias')));
+    const hdn = gelu(linear(LN(P, p + 'ln3', x), P.get(p + 'mlp.fc1.weight'), P.get(p + 'mlp.fc1.bias')));
+    x = tf.add(x, linear(hdn, P.get(p + 'mlp.fc2.weight'), P.get(p + 'mlp.fc2.bias')));
+  }
+  return { hidden: tf.reshape(LN(P, 'cap.ln_final', x), [R, d]) as tf.Tensor2D, cache: next };
+}

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   if (values['dev-images']) recipe.training.dev_images = Number(values['dev-images']);
   const runDir = resolve(values.run ?? cacheDir('runs', recipe.name));
   const p = await trainCaptioner(recipe, { runDir, outDir: values['no-out'] ? undefined : resolve(values.out!), resume: values.resume });
-  console.log(JSON.stringify({ runDir, step: p.step, epochs: p.history.length, bestEpoch: p.bestEpoch + 1, bestDevCiderD: p.bestMetric, minutes: p.elapsedMs / 60000, stop: p.stopReason }));
+  console.log(JSON.stringify({ runDir, step: p.step, epochs: p.history.length, bestStep: p.history[p.bestCheck]?.step, bestDevCiderD: p.bestMetric, minutes: p.elapsedMs / 60000, stop: p.stopReason }));
 }
 
 main().catch((e: unknown) => {

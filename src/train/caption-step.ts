@@ -1,6 +1,6 @@
-import { decodeHidden, encodeMemory, memoryKeys, outputLogits } from '../model/caption-decoder.js';
+import { blockLogits, decodeHidden, encodeMemory, memoryKeys } from '../model/caption-decoder.js';
 import type { CaptionModel } from '../model/caption-model.js';
-import { PAD } from '../model/caption-vocab.js';
+import { END, PAD, type CaptionLang } from '../model/caption-vocab.js';
 import type { SeedSource } from '../model/layers.js';
 import { tf } from '../model/tf.js';
 import { scatterRows, type AdamW, type SparseAdamW } from './adamw.js';
@@ -16,6 +16,8 @@ export interface CaptionBatch {
   /** Row-major [rows, T + 1]. */
   ids: Int32Array;
   T: number;
+  /** All rows are captions in this language. */
+  lang: CaptionLang;
 }
 
 let uid = 0;
@@ -49,7 +51,16 @@ export function captionLoss(
   seed?: SeedSource,
 ): { loss: tf.Scalar; nll: tf.Scalar } {
   const { config: cfg, params: P, vocab } = model;
-  const V = vocab.size;
+  const [from, to] = vocab.ranges[b.lang];
+  const V = to - from + 1;
+  // Targets as indices into the language block ([END] = 0); [UNK] targets cannot be generated and are not scored.
+  mask = mask.slice();
+  const local = target.map((y, i) => {
+    if (y === END) return 0;
+    if (y >= from && y < to) return y - from + 1;
+    mask[i] = 0;
+    return 0;
+  });
   const N = b.images;
   const map = tf.tensor2d(b.maps, [N, b.maps.length / N]);
   const mem = encodeMemory(P, cfg, map, training, seed);
@@ -58,10 +69,10 @@ export function captionLoss(
   // Rows are image-major within each block of N, so repeating the keys block-wise lines them up (concat has a wasm gradient, gather does not).
   if (k > 1) keys = keys.map(({ k: kk, v }) => ({ k: tf.concat(Array(k).fill(kk), 0) as tf.Tensor3D, v: tf.concat(Array(k).fill(v), 0) as tf.Tensor3D }));
   const hid = decodeHidden(P, cfg, tokens, keys, training, seed);
-  const logp = tf.logSoftmax(tf.reshape(outputLogits(P, hid), [b.rows * b.T, V]));
+  const logp = tf.logSoftmax(tf.reshape(blockLogits(P, hid, END, from, to), [b.rows * b.T, V]));
   const m = tf.tensor1d(mask);
   const count = Math.max(1, mask.reduce((a, x) => a + x, 0));
-  const onehot = tf.oneHot(tf.tensor1d(target, 'int32'), V).toFloat();
+  const onehot = tf.oneHot(tf.tensor1d(local, 'int32'), V).toFloat();
   const nllRows = tf.neg(tf.sum(tf.mul(onehot, logp), -1));
   const nll = tf.div(tf.sum(tf.mul(nllRows, m)), count) as tf.Scalar;
   if (smoothing === 0) return { loss: nll, nll };

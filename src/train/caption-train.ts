@@ -25,8 +25,12 @@ export interface CaptionRecipe {
     min_count: number;
     seed: number;
     images_per_batch: number;
-    /** Captions per image and language in a batch (they share the image's memory, computed once). */
+    /** Captions per image in a batch, all of one language (they share the image's memory, computed once). */
     captions_per_image: number;
+    /** Content tokens kept per training caption (the long tail of long captions costs padding for every row). */
+    train_max_tokens: number;
+    /** Dev check (and best-model selection, early stopping) every this many steps. */
+    eval_every: number;
     flip_augment: boolean;
     epochs: number;
     max_minutes: number;
@@ -61,8 +65,8 @@ export interface CaptionProgress {
   totalSteps: number;
   elapsedMs: number;
   bestMetric: number;
-  bestEpoch: number;
-  badEpochs: number;
+  bestCheck: number;
+  badChecks: number;
   finished: boolean;
   stopReason?: string;
   history: { epoch: number; step: number; trainLoss: number; trainNll: number; dev: DevReport; elapsedMs: number }[];
@@ -134,14 +138,16 @@ function devEval(model: CaptionModel, dev: CaptionSplit, maps: MapRows, n: numbe
   for (let i = 0; i < names.length; i += per) {
     const part = names.slice(i, i + per);
     const rows = maps.gather(part);
-    const seqs = langs.flatMap((lang) => part.map((_, j) => model.vocab.encode(dev.captions[lang][i + j][0], lang, maxLen)));
-    const { ids, T } = packIds(seqs);
-    const b: CaptionBatch = { maps: rows, images: part.length, rows: seqs.length, ids, T };
-    const { input, target, mask } = shiftBatch(b);
-    const nll = tf.tidy(() => {
-      const x = tf.tensor3d(model.embedding.gather(input), [b.rows, T, model.config.d_model]);
-      return captionLoss(model, b, x, target, mask, 0, false).nll.dataSync()[0];
-    });
+    let nll = 0;
+    for (const lang of langs) {
+      const { ids, T } = packIds(part.map((_, j) => model.vocab.encode(dev.captions[lang][i + j][0], lang, maxLen)));
+      const b: CaptionBatch = { maps: rows, images: part.length, rows: part.length, ids, T, lang };
+      const { input, target, mask } = shiftBatch(b);
+      nll += tf.tidy(() => {
+        const x = tf.tensor3d(model.embedding.gather(input), [b.rows, T, model.config.d_model]);
+        return captionLoss(model, b, x, target, mask, 0, false).nll.dataSync()[0];
+      }) / langs.length;
+    }
     lossSum += nll * part.length;
     lossN += part.length;
     const mapsList = part.map((_, j) => rows.subarray(j * maps.dim, (j + 1) * maps.dim));
@@ -161,7 +167,8 @@ function devEval(model: CaptionModel, dev: CaptionSplit, maps: MapRows, n: numbe
 export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: string; outDir?: string; resume?: boolean }): Promise<CaptionProgress> {
   await initTf();
   const tc = recipe.training;
-  const recipeJson = JSON.stringify(recipe);
+  // Budgets (time, steps, dev subset) may change on --resume; everything else must match the saved state.
+  const recipeJson = JSON.stringify({ ...recipe, training: { ...tc, max_minutes: undefined, max_steps: undefined, dev_images: undefined, epochs: undefined } });
   mkdirSync(opts.runDir, { recursive: true });
   const train = loadCaptionSplit('train');
   const dev = loadCaptionSplit('dev');
@@ -189,10 +196,11 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
   const dense = new AdamW(model.params, { beta1: tc.beta1, beta2: tc.beta2, eps: 1e-8, weightDecay: tc.weight_decay });
   const sparse = new SparseAdamW(model.embedding, { beta1: tc.beta1, beta2: tc.beta2, eps: 1e-8 });
   const B = tc.images_per_batch;
-  const perEpoch = Math.floor(train.images.length / B);
+  // Each block of B images is used twice in a row: once per language (one language per batch, so rows pad to similar lengths).
+  const perEpoch = Math.floor(train.images.length / B) * tc.langs.length;
   let P: CaptionProgress = {
     epoch: 0, batchInEpoch: 0, step: 0, totalSteps: perEpoch * tc.epochs, elapsedMs: 0,
-    bestMetric: -Infinity, bestEpoch: -1, badEpochs: 0, finished: false, history: [], epochLoss: { sum: 0, nll: 0, n: 0 },
+    bestMetric: -Infinity, bestCheck: -1, badChecks: 0, finished: false, history: [], epochLoss: { sum: 0, nll: 0, n: 0 },
   };
   const bestDir = join(opts.runDir, 'best');
   if (opts.resume && existsSync(join(opts.runDir, STATE))) {
@@ -213,6 +221,30 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
   const bar = progress(`train ${recipe.name}`, P.totalSteps - P.step);
   const featBuf = new Float32Array(B * mapsOrig.dim);
 
+  // Dev check: keep the best weights (by greedy dev CIDEr-D), count checks without improvement.
+  const checkDev = () => {
+    const devReport = devEval(model, dev, mapsOrig, tc.dev_images, tc.langs, config.max_length);
+    const trainLoss = P.epochLoss.sum / Math.max(1, P.epochLoss.n);
+    const trainNll = P.epochLoss.nll / Math.max(1, P.epochLoss.n);
+    P.epochLoss = { sum: 0, nll: 0, n: 0 };
+    P.history.push({ epoch: P.epoch, step: P.step, trainLoss, trainNll, dev: devReport, elapsedMs: elapsed() });
+    appendFileSync(logFile, JSON.stringify({ check: P.history.length, epoch: P.epoch, step: P.step, trainLoss, trainNll, dev: devReport, elapsedMs: elapsed() }) + '\n');
+    log(`step ${P.step} (epoch ${P.epoch + 1}): train loss ${trainLoss.toFixed(3)} (nll ${trainNll.toFixed(3)}), dev nll ${devReport.loss.toFixed(3)}, dev greedy CIDEr-D en ${devReport.en?.ciderD.toFixed(3)} zh ${devReport.zh?.ciderD.toFixed(3)}, BLEU-4 en ${devReport.en?.bleu4.toFixed(3)} zh ${devReport.zh?.bleu4.toFixed(3)}`);
+    if (devReport.metric > P.bestMetric) {
+      P.bestMetric = devReport.metric;
+      P.bestCheck = P.history.length - 1;
+      P.badChecks = 0;
+      copyCaptionWeights(model, best);
+      mkdirSync(bestDir, { recursive: true });
+      saveCaptionModel(best, bestDir);
+    } else {
+      P.badChecks++;
+    }
+    P.elapsedMs = elapsed();
+    saveState(opts.runDir, model, dense, sparse, { ...P, elapsedMs: elapsed() }, recipeJson);
+    lastSave = Date.now();
+  };
+
   try {
     outer: while (P.epoch < tc.epochs) {
       const plan = epochPlan(train.images.length, tc.seed, P.epoch, tc.langs, tc.flip_augment);
@@ -225,21 +257,25 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
           P.stopReason = `max_steps ${tc.max_steps}`;
           break outer;
         }
-        const imgs = plan.order.slice(bi * B, (bi + 1) * B);
+        const block = Math.floor(bi / tc.langs.length);
+        const li = bi % tc.langs.length;
+        const imgs = plan.order.slice(block * B, (block + 1) * B);
         for (let j = 0; j < B; j++) {
           const name = train.images[imgs[j]];
           (plan.flips[imgs[j]] && mapsFlip ? mapsFlip : mapsOrig).gather([name], featBuf.subarray(j * mapsOrig.dim, (j + 1) * mapsOrig.dim));
         }
-        const kc = tc.captions_per_image;
+        const lang = tc.langs[li];
         const seqs: number[][] = [];
-        for (let li = 0; li < tc.langs.length; li++) {
-          const lang = tc.langs[li];
-          for (let c = 0; c < kc; c++) for (const i of imgs) seqs.push(vocab.encode(train.captions[lang][i][plan.pick[li][i][c % 5]], lang, config.max_length));
+        for (let c = 0; c < tc.captions_per_image; c++) {
+          for (const i of imgs) seqs.push(vocab.encode(train.captions[lang][i][plan.pick[li][i][c % 5]], lang, Math.min(config.max_length, tc.train_max_tokens + 1)));
         }
         const { ids, T } = packIds(seqs);
-        const lr = lrAt(P.step, { lr: tc.lr, warmup: tc.warmup_steps, total: P.totalSteps, minRatio: tc.min_lr_ratio });
+        // The cosine runs over steps or over the time budget, whichever ends first, so a run cut short by the
+        // budget still ends at a low learning rate.
+        const sched = P.step < tc.warmup_steps ? P.step : Math.max(P.step, Math.floor((elapsed() / (tc.max_minutes * 60_000)) * P.totalSteps));
+        const lr = lrAt(sched, { lr: tc.lr, warmup: tc.warmup_steps, total: P.totalSteps, minRatio: tc.min_lr_ratio });
         const stepRng = createRng((tc.seed * 2654435761 + P.step * 40503) >>> 0);
-        const r = captionTrainStep(model, { maps: featBuf, images: B, rows: seqs.length, ids, T }, {
+        const r = captionTrainStep(model, { maps: featBuf, images: B, rows: seqs.length, ids, T, lang }, {
           dense, sparse, lr, gradClip: tc.grad_clip, smoothing: tc.label_smoothing, seed: () => Math.floor(stepRng() * 2 ** 31),
         });
         if (!Number.isFinite(r.loss)) throw new VlmError(`caption training diverged at step ${P.step} (loss ${r.loss})`);
@@ -250,51 +286,35 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
         P.epochLoss.n++;
         bar.tick(1, { epoch: P.epoch + 1, loss: (P.epochLoss.sum / P.epochLoss.n).toFixed(3), lr: lr.toExponential(1) });
         if (P.step % 50 === 0) appendFileSync(logFile, JSON.stringify({ step: P.step, epoch: P.epoch, loss: r.loss, nll: r.nll, gradNorm: r.gradNorm, lr, elapsedMs: elapsed() }) + '\n');
+        if (P.step % tc.eval_every === 0 || (bi === perEpoch - 1 && P.epoch === tc.epochs - 1)) {
+          checkDev();
+          if (P.badChecks >= tc.patience) {
+            P.stopReason = `dev CIDEr-D did not improve for ${tc.patience} checks`;
+            break outer;
+          }
+        }
         if (Date.now() - lastSave > tc.checkpoint_minutes * 60_000) {
           P.elapsedMs = elapsed();
           saveState(opts.runDir, model, dense, sparse, { ...P, elapsedMs: elapsed() }, recipeJson);
           lastSave = Date.now();
         }
       }
-      // End of epoch: dev check, keep the best, early stopping.
-      const devReport = devEval(model, dev, mapsOrig, tc.dev_images, tc.langs, config.max_length);
-      const trainLoss = P.epochLoss.sum / Math.max(1, P.epochLoss.n);
-      const trainNll = P.epochLoss.nll / Math.max(1, P.epochLoss.n);
-      P.history.push({ epoch: P.epoch, step: P.step, trainLoss, trainNll, dev: devReport, elapsedMs: elapsed() });
-      appendFileSync(logFile, JSON.stringify({ epochEnd: P.epoch, step: P.step, trainLoss, trainNll, dev: devReport, elapsedMs: elapsed() }) + '\n');
-      log(`epoch ${P.epoch + 1}: train loss ${trainLoss.toFixed(3)} (nll ${trainNll.toFixed(3)}), dev nll ${devReport.loss.toFixed(3)}, dev CIDEr-D en ${devReport.en?.ciderD.toFixed(3)} zh ${devReport.zh?.ciderD.toFixed(3)}, BLEU-4 en ${devReport.en?.bleu4.toFixed(3)}`);
-      if (devReport.metric > P.bestMetric) {
-        P.bestMetric = devReport.metric;
-        P.bestEpoch = P.epoch;
-        P.badEpochs = 0;
-        copyCaptionWeights(model, best);
-        mkdirSync(bestDir, { recursive: true });
-        saveCaptionModel(best, bestDir);
-      } else {
-        P.badEpochs++;
-      }
       P.epoch++;
       P.batchInEpoch = 0;
-      P.epochLoss = { sum: 0, nll: 0, n: 0 };
-      P.elapsedMs = elapsed();
-      saveState(opts.runDir, model, dense, sparse, { ...P, elapsedMs: elapsed() }, recipeJson);
-      lastSave = Date.now();
-      if (P.badEpochs >= tc.patience) {
-        P.stopReason = `dev CIDEr-D did not improve for ${tc.patience} epochs`;
-        break;
-      }
     }
     P.stopReason ??= `${tc.epochs} epochs`;
+    // Budget stops land between checks: score the final weights too (the cosine ends there).
+    if (!P.stopReason.startsWith('dev') && P.history.at(-1)?.step !== P.step) checkDev();
     const timeUp = P.stopReason.startsWith('time') || P.stopReason.startsWith('max_steps');
     P.elapsedMs = elapsed();
     P.finished = !timeUp || P.epoch >= tc.epochs;
     saveState(opts.runDir, model, dense, sparse, P, recipeJson);
-    if (opts.outDir && P.bestEpoch >= 0) {
-      const last = P.history.find((h) => h.epoch === P.bestEpoch);
+    if (opts.outDir && P.bestCheck >= 0) {
+      const last = P.history[P.bestCheck];
       saveCaptionModel(best, opts.outDir, {
-        training: { ...config.training, best_epoch: P.bestEpoch + 1, epochs_run: P.history.length, steps: P.step, minutes: +(P.elapsedMs / 60000).toFixed(1), stop: P.stopReason, dev_greedy: last?.dev },
+        training: { ...config.training, best_step: last?.step, dev_checks: P.history.length, epochs_run: +(P.step / perEpoch).toFixed(2), steps: P.step, minutes: +(P.elapsedMs / 60000).toFixed(1), stop: P.stopReason, dev_greedy: last?.dev },
       });
-      log(`wrote the caption decoder (epoch ${P.bestEpoch + 1}) to ${opts.outDir}`);
+      log(`wrote the caption decoder (step ${last?.step}) to ${opts.outDir}`);
     }
     return P;
   } finally {

@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { loadCaptioner } from '../../apps/caption/index.js';
 import type { Lang } from '../../encoders/encoder.js';
-import { InputError } from '../../util/errors.js';
+import { evalCaptions } from '../../eval/caption-eval.js';
+import { saveEvalResult } from '../../eval/model-card.js';
+import { InputError, UsageError } from '../../util/errors.js';
+import { defaultModelDir } from '../../util/paths.js';
 import { action, printJsonLine } from '../run.js';
 import { parseLang, parsePositiveInt } from '../options.js';
 
@@ -43,4 +46,41 @@ export function registerCaption(program: Command): void {
         await cap.dispose();
       }
     }));
+}
+
+/** Options `vlm eval caption` adds to `vlm eval`. */
+export interface CaptionEvalCliOptions { beam?: number; rerank?: boolean; rerankWeight?: number }
+
+export function addCaptionEvalOptions(cmd: Command): Command {
+  return cmd
+    .option('--beam <n>', 'caption: beam width (1 = greedy; default from the model)', parsePositiveInt)
+    .option('--rerank', 'caption: also score the beams re-ranked by the contrastive model')
+    .option('--rerank-weight <w>', 'caption: weight of the contrastive score in re-ranking (default from the model)', Number);
+}
+
+/** `vlm eval caption --dataset flickr8k --split dev|test --lang en|zh [--beam N] [--rerank] [--limit n] [--json] [--save]` */
+export async function runCaptionEvalCommand(opts: CaptionEvalCliOptions & { dataset: string; split: string; lang: string; limit?: number; model?: string; json?: boolean; save?: boolean }): Promise<void> {
+  if (opts.dataset !== 'flickr8k') throw new UsageError(`captions are measured on --dataset flickr8k (got "${opts.dataset}")`);
+  if (opts.split !== 'dev' && opts.split !== 'test') throw new UsageError(`--split must be dev or test (got "${opts.split}")`);
+  if (opts.lang !== 'en' && opts.lang !== 'zh') throw new UsageError(`--lang must be en or zh (got "${opts.lang}")`);
+  if (opts.rerankWeight !== undefined && !Number.isFinite(opts.rerankWeight)) throw new UsageError('--rerank-weight must be a number');
+  const cap = await loadCaptioner(opts.model);
+  try {
+    const r = await evalCaptions(cap, { split: opts.split, lang: opts.lang, beam: opts.beam, rerank: opts.rerank, rerankWeight: opts.rerankWeight, limit: opts.limit });
+    if (opts.save) {
+      const flags = [opts.beam ? ` --beam ${opts.beam}` : '', opts.rerank ? ' --rerank' : '', opts.rerankWeight !== undefined ? ` --rerank-weight ${opts.rerankWeight}` : '', opts.limit ? ` --limit ${opts.limit}` : '', opts.model ? ` --model ${opts.model}` : ''].join('');
+      const name = `caption-${opts.split === 'test' ? '' : `${opts.split}-`}${opts.lang}${opts.limit ? `-limit${opts.limit}` : ''}`;
+      saveEvalResult(opts.model ?? defaultModelDir, name, r, `vlm eval caption --dataset flickr8k --split ${opts.split} --lang ${opts.lang}${flags} --json`);
+    }
+    if (opts.json) printJsonLine(r);
+    else {
+      const line = (label: string, s: typeof r.scores) =>
+        console.log(`  ${label.padEnd(8)} BLEU-1 ${s.bleu1.toFixed(3)}  BLEU-2 ${s.bleu2.toFixed(3)}  BLEU-3 ${s.bleu3.toFixed(3)}  BLEU-4 ${s.bleu4.toFixed(3)}  ROUGE-L ${s.rougeL.toFixed(3)}  CIDEr-D ${s.ciderD.toFixed(3)}`);
+      console.log(`Flickr8k ${r.split} (${r.lang}${r.lang === 'zh' ? ', character-level' : ''}), ${r.n_images} images x 5 references, beam ${r.beam}, ${r.seconds} s`);
+      line('beam', r.scores);
+      if (r.rerank) line('rerank', r.rerank.scores);
+    }
+  } finally {
+    await cap.dispose();
+  }
 }
