@@ -13,6 +13,8 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEvalResults, saveEvalResult, writeModelCard, type CardSection } from '../src/eval/model-card.js';
 import { lineChart, writeChart } from '../src/eval/plots.js';
+import { vqaCardSections } from '../src/eval/vqa-card.js';
+import { ablationTable, readRun, type RunSummary } from '../src/train/ablation-table.js';
 import { cacheDir, defaultModelDir, repoRoot } from '../src/util/paths.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string', default: defaultModelDir } } });
@@ -21,7 +23,8 @@ const modelDir = values.model as string;
 interface LangRetrieval { t2i: { r1: number; r5: number; r10: number; medr: number }; i2t: { r1: number; r5: number; r10: number; medr: number }; meanRecall: number }
 interface TrainResultFile { dev?: { langs: Record<string, LangRetrieval>; meanRecall: number }; steps: number; wallMinutes: number; bestEpoch: number; stopReason: string }
 
-// 1. Dev ablations -> eval records.
+// 1. Dev ablations -> eval records, and the table of their run folders (src/train/ablation-table.ts).
+const ablationRuns: RunSummary[] = [];
 const ablDir = join(repoRoot, 'configs', 'ablations');
 for (const f of existsSync(ablDir) ? readdirSync(ablDir).filter((f) => f.endsWith('.json')) : []) {
   const name = basename(f, '.json');
@@ -36,6 +39,8 @@ for (const f of existsSync(ablDir) ? readdirSync(ablDir).filter((f) => f.endsWit
   for (const [lang, m] of Object.entries(r.dev.langs)) {
     flat[`dev_${lang}`] = { t2i_r10: m.t2i.r10, i2t_r10: m.i2t.r10, t2i_r1: m.t2i.r1, i2t_r1: m.i2t.r1, mean_recall: m.meanRecall };
   }
+  const run = readRun(join(cacheDir('runs'), name));
+  if (run) ablationRuns.push(run);
   saveEvalResult(modelDir, `ablation-${name}`, flat, `vlm train --config configs/ablations/${f} --out .cache/runs/${name} --json`);
 }
 
@@ -75,10 +80,14 @@ their numbers are zero-shot.`,
   {
     heading: 'How it was chosen: dev ablations',
     text: `Short, fixed-budget runs on English captions only, compared on the dev split (never test). Each row's command
-re-runs it; the budgets are in configs/ablations/*.json.`,
-    results: pick('ablation-'),
+re-runs it; the budgets are in configs/ablations/*.json. Steps and minutes are what each run got: the machine is
+shared, so later recipes fix the step count (training.max_steps) instead of trusting a wall-time budget.
+
+${ablationTable(ablationRuns)}
+Raw numbers: eval/ablation-*.json.`,
   },
   { heading: 'Training', figures },
+  ...vqaCardSections(have),
   {
     heading: 'Limitations',
     text: `- The image tower was fine-tuned by the nsfwjs authors for a 5-class safety task; its features carry little

@@ -5,7 +5,7 @@ import { readModelConfig, type ModelConfig } from '../model/config.js';
 import { RESULT_FILE, type TrainResult } from './train.js';
 
 /**
- * The dev ablation table (docs/ablations.md) from finished runs: one row per run folder, read from its
+ * The dev ablation table (docs/training.md, MODEL_CARD.md) from finished runs: one row per run folder, read from its
  * train_result.json (dev numbers of the saved best checkpoint) and config.json (what was varied).
  *
  *   node dist/src/train/ablation-table.js .cache/runs/<name> ...   (markdown on stdout)
@@ -40,15 +40,23 @@ function describeImage(c: ModelConfig): string {
 const f1 = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(1));
 
 export function ablationTable(runs: RunSummary[]): string {
-  const head = '| run | image inputs → head | text | loss | epochs (best) | min | EN t2i R@1/5/10 | EN i2t R@1/5/10 | ZH t2i R@1/5/10 | ZH i2t R@1/5/10 | dev mean R |';
-  const sep = '|' + head.split('|').slice(1, -1).map(() => '---').join('|') + '|';
+  const hasZh = runs.some((r) => r.result.dev?.langs.zh);
+  const cols = ['run', 'image inputs → head', 'text', 'loss', 'flip aug', 'steps', 'min', 'EN T→I R@1/5/10', 'EN I→T R@1/5/10', 'EN mean R@10'];
+  if (hasZh) cols.push('ZH T→I R@1/5/10', 'ZH I→T R@1/5/10');
+  const head = `| ${cols.join(' | ')} |`;
+  const sep = `|${cols.map(() => '---').join('|')}|`;
   const rows = runs.map(({ name, config: c, result: r }) => {
     const d = r.dev;
     const en = d?.langs.en;
     const zh = d?.langs.zh;
     const tri = (s?: { r1: number; r5: number; r10: number }) => (s ? `${f1(s.r1)} / ${f1(s.r5)} / ${f1(s.r10)}` : '–');
     const text = c.text.layers === 0 ? `BoW ${c.text.d_model}` : `${c.text.layers}×${c.text.d_model}`;
-    return `| ${name} | ${describeImage(c)} | ${text} | ${c.loss.type} | ${r.history.length} (${r.bestEpoch}) | ${r.wallMinutes.toFixed(0)} | ${tri(en?.t2i)} | ${tri(en?.i2t)} | ${tri(zh?.t2i)} | ${tri(zh?.i2t)} | ${f1(d?.meanRecall)} |`;
+    const cells = [
+      name, describeImage(c), text, c.loss.type, c.training?.flip_augment === false ? 'no' : 'yes', String(r.steps), r.wallMinutes.toFixed(1),
+      tri(en?.t2i), tri(en?.i2t), en ? f1((en.t2i.r10 + en.i2t.r10) / 2) : '–',
+    ];
+    if (hasZh) cells.push(tri(zh?.t2i), tri(zh?.i2t));
+    return `| ${cells.join(' | ')} |`;
   });
   return [head, sep, ...rows].join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { headInputDim, imageInputDim, parseModelConfig, readModelConfig } from '../../src/model/config.js';
 import { attentionPool, defineImageHead, imageHeadForward, setImageInputStats } from '../../src/model/image-head.js';
 import { ParamSet } from '../../src/model/params.js';
-import { initTf } from '../../src/model/tf.js';
+import { initTf, type tf } from '../../src/model/tf.js';
 import { UsageError } from '../../src/util/errors.js';
 import { repoRoot } from '../../src/util/paths.js';
 import { createRng } from '../../src/util/rng.js';
@@ -77,4 +77,32 @@ test('image head with a pooled map: untrained pool equals the GAP input, and the
   const q = P.get('image.inputs.0.pool.query');
   const { grads } = tf.variableGrads(() => tf.sum(tf.square(imageHeadForward(P, cfg.image, [tf.tensor2d(map, [n, 12]), tf.tensor2d(gap, [n, 5])], false))).asScalar(), [q]);
   assert.ok(tf.sum(tf.abs(grads[q.name])).dataSync()[0] > 0);
+});
+
+test('attention pool: the hand-written gradient matches autodiff of the plain formula', async () => {
+  const tf = await initTf();
+  const rng = createRng(7);
+  const B = 3, L = 5, C = 6, H = 3, d = C / H;
+  const x = tf.tensor2d(Float32Array.from({ length: B * L * C }, () => rng() * 2 - 1), [B, L * C]);
+  const q = tf.variable(tf.tensor1d(Float32Array.from({ length: C }, () => rng() - 0.5)));
+  const pos = tf.variable(tf.tensor2d(Float32Array.from({ length: L * H }, () => rng() - 0.5), [L, H]));
+  const target = tf.tensor2d(Float32Array.from({ length: B * C }, () => rng()), [B, C]);
+  // Reference: elementwise ops only, differentiated by tfjs.
+  const reference = () => {
+    const x4 = tf.reshape(x, [B, L, H, d]);
+    const scores = tf.add(tf.sum(tf.mul(x4, tf.reshape(q, [H, d])), 3), pos);
+    const w = tf.transpose(tf.softmax(tf.transpose(scores, [0, 2, 1])), [0, 2, 1]);
+    return tf.reshape(tf.sum(tf.mul(x4, tf.expandDims(w, 3)), 1), [B, C]);
+  };
+  const lossOf = (f: () => tf.Tensor) => () => tf.sum(tf.mul(f(), target)).asScalar();
+  const spec = { type: 'attention' as const, heads: H, channels: C };
+  const a = tf.variableGrads(lossOf(() => attentionPool(x, q as tf.Tensor as tf.Tensor1D, pos as tf.Tensor as tf.Tensor2D, spec)), [q, pos]);
+  const b = tf.variableGrads(lossOf(reference), [q, pos]);
+  assert.ok(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0]) < 1e-4);
+  for (const v of [q, pos]) {
+    const ga = a.grads[v.name].dataSync();
+    const gb = b.grads[v.name].dataSync();
+    assert.ok(gb.some((g) => Math.abs(g) > 1e-3), 'the reference gradient is not trivially zero');
+    ga.forEach((g, i) => assert.ok(Math.abs(g - gb[i]) < 1e-4, `${v.name}[${i}]: ${g} vs ${gb[i]}`));
+  }
 });
