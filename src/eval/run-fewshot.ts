@@ -8,6 +8,7 @@ import { runFewShotCore, topConfusions, type FewShotCore } from './fewshot/core.
 import { loadFewShotSet, type FewShotDataset, type MedpixTask } from './fewshot/datasets.js';
 import { EmbeddingCache } from './fewshot/embedding-cache.js';
 import { sampleSupport } from './fewshot/sample.js';
+import { featureSpecName, parseFeatureSpec, towerFeatureRows } from './fewshot/tower-features.js';
 import { promptTemplates } from './prompts.js';
 import { zeroShotClassifier } from './zero-shot.js';
 
@@ -27,6 +28,10 @@ export interface FewShotEvalOptions {
   quiet?: boolean;
   /** Keep image embeddings under .cache/embeddings (default true). */
   diskCache?: boolean;
+  /** What the learning methods fit on: "embedding" (default) or "tower:<tap>[+<tap>]" (see fewshot/tower-features.ts). */
+  features?: string;
+  /** The model folder (for tower features: which tower). */
+  modelDir?: string;
 }
 
 export interface FewShotResult extends FewShotCore {
@@ -48,6 +53,8 @@ export interface FewShotResult extends FewShotCore {
   shots: number[];
   seeds: number;
   methods: FewShotMethod[];
+  /** What the learning methods fit on: "embedding" or "tower:<taps>" (zero-shot always uses the embedding). */
+  features: string;
   templates: string[];
   test_limit: number | null;
   /** Best method (by mean accuracy) at each shot count. */
@@ -69,6 +76,7 @@ export async function evalFewShot(encoder: Encoder, opts: FewShotEvalOptions): P
   const methods = opts.methods ?? [...LEARNING_METHODS];
   if (methods.length === 0) throw new UsageError('give at least one few-shot method');
   if (opts.testLimit !== undefined && !(Number.isInteger(opts.testLimit) && opts.testLimit > 0)) throw new UsageError(`test limit must be a positive whole number (got ${opts.testLimit})`);
+  const features = parseFeatureSpec(opts.features, opts.modelDir);
   const set = loadFewShotSet(opts.dataset, lang, opts.task);
   const C = set.labels.length;
   let test = set.test;
@@ -90,17 +98,23 @@ export async function evalFewShot(encoder: Encoder, opts: FewShotEvalOptions): P
   const testVecs = await cache.get(test, { ...batch, label: `${set.name} test` });
   const templates = promptTemplates(set.domain, lang);
   const zs = await zeroShotClassifier(encoder, set.labels, templates, lang, { ...batch, label: 'class prompts' });
+  const tower = features.kind === 'tower'
+    ? await towerFeatureRows(features, set.dataset, pool.map((i) => set.train[i]), test, { ...batch, label: set.name, disk: opts.diskCache })
+    : null;
   const embedSeconds = (Date.now() - t0) / 1000;
 
   // The core draws support sets from the full train list with the same seeds, so it only ever picks pool rows.
+  const embTrain = normalizeRows(stack(expand(trainVecs, pool, set.train.length, encoder.dim), encoder.dim));
+  const embTest = normalizeRows(stack(testVecs, encoder.dim));
   const core = runFewShotCore(
     {
       classes: C,
-      trainX: normalizeRows(stack(expand(trainVecs, pool, set.train.length, encoder.dim), encoder.dim)),
+      trainX: tower ? stack(expand(tower.train, pool, set.train.length, tower.dim), tower.dim) : embTrain,
       trainY,
-      testX: normalizeRows(stack(testVecs, encoder.dim)),
+      testX: tower ? stack(tower.test, tower.dim) : embTest,
       testY: test.map((x) => x.label),
       zeroShot: stack(zs.weights, encoder.dim),
+      ...(tower ? { zeroShotX: { train: embTrain, test: embTest } } : {}),
     },
     { shots: opts.shots, seeds: opts.seeds, methods, onRun: opts.quiet ? undefined : (m) => log(`${set.name}: ${m}`) },
   );
@@ -127,6 +141,7 @@ export async function evalFewShot(encoder: Encoder, opts: FewShotEvalOptions): P
     shots,
     seeds: opts.seeds,
     methods,
+    features: featureSpecName(features),
     templates,
     test_limit: opts.testLimit ?? null,
     ...core,

@@ -98,3 +98,12 @@ test('vlm eval fewshot checks its options before loading anything', async () => 
   assert.equal(shots.code, 2);
   assert.match(shots.stderr, /--shots takes positive whole numbers/);
 });
+
+test('vlm eval fewshot --features tower:... needs one of our own models (a frozen tower), else exit 2', async () => {
+  const r = await vlm(['eval', 'fewshot', '--dataset', 'gtsrb', '--features', 'tower:b13_gap', '--model', modelA]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /needs one of our own models.*--features embedding/);
+  const bad = await vlm(['eval', 'fewshot', '--dataset', 'gtsrb', '--features', 'pixels', '--model', modelA]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--features must be "embedding" or "tower:<tap>/);
+});

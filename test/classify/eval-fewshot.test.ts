@@ -63,6 +63,13 @@ test('few-shot benchmark core: curves per method and seed, zero-shot reference, 
   assert.ok(r.zero_shot.calibrated[1].temperature.mean > 0);
   assert.ok(r.confusion);
   assert.equal(r.confusion.shots, 4);
+  // 20 shots of a 20-per-class pool is the whole pool for every seed: fitted and scored once.
+  const whole = runFewShotCore(
+    { classes: C, trainX: train.X, trainY: train.y, testX: testSet.X, testY: testSet.y, zeroShot },
+    { shots: [2, 20], seeds: 3, methods: ['prototype'] },
+  );
+  assert.deepEqual(whole.curves.prototype?.map((p) => p.runs.length), [3, 1]);
+  assert.equal(whole.curves.prototype?.[1].accuracy.std, 0);
   assert.equal(r.confusion.matrix.flat().reduce((a, b) => a + b, 0), 2 * testSet.y.length);
   const top = topConfusions(r.confusion.matrix, ['a', 'b', 'c', 'd', 'e'], 3);
   assert.ok(top.every((t) => t.true !== t.predicted && t.count > 0));

@@ -13,6 +13,9 @@ export interface ProbeOptions {
   folds?: number;
   /** Also try shrinking towards the zero-shot weights (default true when there is a text prior). */
   usePrior?: boolean;
+  /** L-BFGS iterations per cross-validation fit (warm-started along the lambda path) and for the final fit. */
+  cvIterations?: number;
+  finalIterations?: number;
 }
 
 /**
@@ -45,7 +48,7 @@ export function fitProbe(d: SupportData, opts: ProbeOptions = {}): FittedFewShot
       priors.forEach((p, pi) => {
         let warm: LogisticModel | undefined;
         lambdas.forEach((lambda, li) => {
-          warm = fitLogistic(Xtr, ytr, classes, { lambda, prior: p, init: warm, maxIter: 150 });
+          warm = fitLogistic(Xtr, ytr, classes, { lambda, prior: p, init: warm, maxIter: opts.cvIterations ?? 60 });
           const logits = logisticLogits(warm, Xte);
           testIdx.forEach((i, r) => held[pi][li].set(logits.subarray(r * classes, (r + 1) * classes), i * classes));
         });
@@ -67,7 +70,7 @@ export function fitProbe(d: SupportData, opts: ProbeOptions = {}): FittedFewShot
   // Without two folds there is nothing to validate on: lean on the prior if there is one.
   const lambda = best?.lambda ?? (prior ? 0.1 : 0.01);
   const usePrior = best ? best.prior : prior !== null;
-  const model = fitLogistic(X, y, classes, { lambda, prior: usePrior ? prior : null, maxIter: 300 });
+  const model = fitLogistic(X, y, classes, { lambda, prior: usePrior ? prior : null, maxIter: opts.finalIterations ?? 200 });
   const temperature = best ? fitTemperature(best.heldOut, classes, y) : 1;
   return {
     params: {

@@ -40,6 +40,8 @@ export interface FewShotEvalCliOptions {
   /** Record the result in <model>/eval/ (for model cards and docs). */
   save?: boolean;
   cache?: boolean;
+  /** "embedding" or "tower:<tap>[+<tap>]". */
+  features?: string;
 }
 
 /** Add the few-shot evaluation options to a command (`vlm fewshot eval` and `vlm eval fewshot`; both bring their own --save). */
@@ -52,6 +54,7 @@ export function addFewShotEvalOptions(cmd: Command): Command {
     .option('--plot <file>', 'write the accuracy-vs-shots chart (.svg, plus .png with --png)')
     .option('--confusion <file>', 'write the confusion matrix of the best method at the most shots (.svg)')
     .option('--png', 'also write PNG versions of the charts')
+    .option('--features <what>', 'what the few-shot methods fit on: embedding, or the frozen image tower\'s own taps, e.g. tower:b13_gap', 'embedding')
     .option('--no-cache', 'do not keep image embeddings under .cache/embeddings');
 }
 
@@ -71,14 +74,15 @@ export async function runFewShotEvalCommand(opts: FewShotEvalCliOptions): Promis
   try {
     const r = await evalFewShot(encoder, {
       dataset: opts.dataset, task: opts.task, lang, shots, seeds: opts.seeds ?? 3, methods,
-      testLimit: opts.limit, batchSize: opts.batch, quiet: false, diskCache: opts.cache !== false,
+      testLimit: opts.limit, batchSize: opts.batch, quiet: false, diskCache: opts.cache !== false, features: opts.features, modelDir: opts.model,
     });
     if (opts.plot || opts.confusion) await writeFewShotCharts(r, { curve: opts.plot, confusion: opts.confusion, png: opts.png });
     if (opts.save) {
-      const name = `fewshot-${r.name}-${lang}${r.test_limit ? `-limit${r.test_limit}` : ''}`;
+      const feats = r.features === 'embedding' ? '' : `-${r.features.replace(/[^A-Za-z0-9_]+/g, '-')}`;
+      const name = `fewshot-${r.name}-${lang}${feats}${r.test_limit ? `-limit${r.test_limit}` : ''}`;
       const command = [
         'vlm eval fewshot', `--dataset ${r.dataset}`, r.medpix_task ? `--task ${r.medpix_task}` : '', `--shots ${r.shots.join(',')}`,
-        `--seeds ${r.seeds}`, `--methods ${r.methods.join(',')}`, `--lang ${lang}`, r.test_limit ? `--limit ${r.test_limit}` : '',
+        `--seeds ${r.seeds}`, `--methods ${r.methods.join(',')}`, `--lang ${lang}`, r.features === 'embedding' ? '' : `--features ${r.features}`, r.test_limit ? `--limit ${r.test_limit}` : '',
         opts.model ? `--model ${opts.model}` : '', '--json',
       ].filter(Boolean).join(' ');
       saveEvalResult(resolve(opts.model ?? defaultModelDir), name, r, command);
@@ -93,7 +97,7 @@ export async function runFewShotEvalCommand(opts: FewShotEvalCliOptions): Promis
 
 function printSummary(r: FewShotResult): void {
   const pct = (m: { mean: number; std: number }) => formatMeanStd({ mean: 100 * m.mean, std: 100 * m.std, n: 0 });
-  console.log(`${r.name} (${r.lang}), model ${r.model}: ${r.n_test} test images, ${r.labels.length} classes (chance ${(100 * r.chance).toFixed(1)}%), ${r.seeds} seed(s)`);
+  console.log(`${r.name} (${r.lang}), model ${r.model}, features ${r.features}: ${r.n_test} test images, ${r.labels.length} classes (chance ${(100 * r.chance).toFixed(1)}%), ${r.seeds} seed(s)`);
   if (r.zero_shot) console.log(`  zero-shot: ${(100 * r.zero_shot.accuracy).toFixed(1)}%`);
   console.log(`  ${'shots'.padEnd(6)}${r.methods.map((m) => m.padStart(16)).join('')}`);
   for (const k of r.shots) {

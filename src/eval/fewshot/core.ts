@@ -17,6 +17,11 @@ export interface EmbeddedSplits {
   testY: number[];
   /** classes x dim, or null (no text prior: zero-shot is not measured). */
   zeroShot: Mat | null;
+  /**
+   * When trainX/testX are not the embedding (e.g. image-tower features): the embeddings the zero-shot class
+   * vectors score (same rows). The learning methods then fit without the text prior, which lives in another space.
+   */
+  zeroShotX?: { train: Mat; test: Mat };
 }
 
 export interface RunScore {
@@ -88,14 +93,21 @@ export function runFewShotCore(s: EmbeddedSplits, opts: CoreOptions): FewShotCor
   if (!opts.shots.length || opts.shots.some((k) => !(Number.isInteger(k) && k > 0))) throw new InputError(`shots must be positive whole numbers (got ${opts.shots})`);
   if (!(Number.isInteger(opts.seeds) && opts.seeds > 0)) throw new InputError(`seeds must be a positive whole number (got ${opts.seeds})`);
   const shots = [...new Set(opts.shots)].sort((a, b) => a - b);
-  const zsLogits = s.zeroShot ? mulABt(s.testX, s.zeroShot) : null;
-  const zsTrainLogits = s.zeroShot ? mulABt(s.trainX, s.zeroShot) : null;
+  const zsLogits = s.zeroShot ? mulABt(s.zeroShotX?.test ?? s.testX, s.zeroShot) : null;
+  const zsTrainLogits = s.zeroShot ? mulABt(s.zeroShotX?.train ?? s.trainX, s.zeroShot) : null;
+  const prior = s.zeroShotX ? null : s.zeroShot;
   const runs = new Map<string, RunScore[]>();
   const zsCal = new Map<number, { temperature: number; nll: number; ece: number }[]>();
   const preds = new Map<string, number[][]>();
+  // A shot count at or above every class's size draws the same support set (the whole train pool) for every
+  // seed: it is fitted and scored once (n = 1 run, std 0) instead of repeating the same work.
+  const firstDraw = new Map<number, string>();
   for (let seed = 0; seed < opts.seeds; seed++) {
     for (const k of shots) {
       const idx = sampleSupport(s.trainY, C, k, seed);
+      const drawKey = [...idx].sort((a, b) => a - b).join(',');
+      if (seed === 0) firstDraw.set(k, drawKey);
+      else if (firstDraw.get(k) === drawKey) continue;
       const X = selectRows(s.trainX, idx);
       const y = idx.map((i) => s.trainY[i]);
       if (zsLogits && zsTrainLogits) {
@@ -107,7 +119,7 @@ export function runFewShotCore(s: EmbeddedSplits, opts: CoreOptions): FewShotCor
       }
       for (const method of opts.methods) {
         const start = Date.now();
-        const fit = fitFewShot(method, { X, y, classes: C, zeroShot: s.zeroShot, seed });
+        const fit = fitFewShot(method, { X, y, classes: C, zeroShot: prior, seed });
         const sc = scoreProbs(fewShotLogits(fit.params, s.testX), C, s.testY, fit.temperature);
         const seconds = (Date.now() - start) / 1000;
         const key = `${method}/${k}`;
