@@ -1,6 +1,7 @@
 import { writeResult, type Benchmark } from './harness.js';
 import { coldStart } from './cold-start.js';
 import { encoderThroughput } from './encoder-throughput.js';
+import { onnxVsTransformersjs } from './onnx-vs-transformersjs.js';
 import { libraryBench } from './library-bench.js';
 import { serverLoad } from './server-load.js';
 import { storeBench } from './store-bench.js';
@@ -9,7 +10,7 @@ import { storeBench } from './store-bench.js';
  * `npm run bench [-- name ...]`: runs the named benchmarks (default: all) and writes bench/results/<name>.json.
  * Speed is measured here, never in timed unit tests.
  */
-const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput, libraryBench, storeBench, serverLoad];
+const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput, onnxVsTransformersjs, libraryBench, storeBench, serverLoad];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
