@@ -13,7 +13,7 @@ import { initTf, tf } from './tf.js';
  * The ONNX graph takes the same input as the tfjs tower, `pixels` [N, S, S, 3] NHWC (tower.preprocess), transposes
  * once to NCHW, and has one output per tap: `<endpoint>_gap` / `_gmp` [N, C], `<endpoint>_map` [N, h, w, C] (NHWC,
  * like the tfjs tower). Covers the ops of these three networks only; anything else throws.
- * Build-time only: onnx-proto is a devDependency.
+ * onnx-proto is a runtime dependency: this runs on first use of a tower (and the text tower / image head converters on every load).
  */
 
 const { onnx } = onnxProto;

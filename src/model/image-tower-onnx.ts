@@ -8,7 +8,7 @@ import { NSFWJS_MODEL_INFO } from './nsfwjs-loader.js';
 /**
  * The image tower on onnxruntime-node (native, multi-threaded): same inputs, taps and outputs as the tfjs tower
  * (src/model/image-tower.ts), ~4x its throughput per core. The ONNX file is exported from the nsfwjs weights on
- * first use (src/model/image-tower-onnx-export.ts, needs the onnx-proto devDependency) and kept in
+ * first use (src/model/image-tower-onnx-export.ts, with onnx-proto) and kept in
  * cacheDir('onnx', '<network>.<taps>.onnx').
  */
 export interface OnnxImageTower {
