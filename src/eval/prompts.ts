@@ -35,5 +35,5 @@ export function promptTemplates(domain: PromptDomain, lang: Lang): string[] {
 
 /** Put a class name into a template ("a photo of a {}." -> "a photo of a dog."). */
 export function fillTemplate(template: string, label: string): string {
-  return template.replace('{}', label);
+  return template.replace('{}', () => label); // a function: "$&" etc. in a label are text, not patterns
 }

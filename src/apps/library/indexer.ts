@@ -13,6 +13,7 @@ import { resolve, sep } from 'node:path';
 import type { Encoder } from '../../encoders/encoder.js';
 import type { VectorItem, VectorStore } from '../../store/vector-store.js';
 import { InputError } from '../../util/errors.js';
+import { refusal, safetyVerdicts, type IndexSafety } from '../safety/index-hook.js';
 import { progress } from '../../util/progress.js';
 import { embedImagesSafely } from '../embed-images.js';
 import { readAndHash } from './hash.js';
@@ -46,6 +47,8 @@ export interface IndexOptions {
   quiet?: boolean;
   /** stop early (Ctrl-C): finished images are written, the rest is left for the next run */
   signal?: AbortSignal;
+  /** image safety check (apps/safety): verdict stored as metadata.safety; the policy may hide or refuse */
+  safety?: IndexSafety;
 }
 
 export interface IndexReport {
@@ -157,15 +160,19 @@ export async function indexLibrary(opts: IndexOptions): Promise<IndexReport> {
   };
   const embed = async (batch: Extract<Prepared, { kind: 'new' }>[]): Promise<void> => {
     const byData = new Map(batch.map((b) => [b.data, b]));
+    const verdicts = opts.safety ? await safetyVerdicts(opts.safety, batch.map((b) => b.data)) : undefined;
     for await (const r of embedImagesSafely(encoder, batch.map((b) => b.data), batch.length)) {
       const p = byData.get(r.item)!;
-      if ('error' in r) {
-        failed.set(p.id, r.error);
-        skipped.push({ path: p.file.path, reason: r.error });
+      const verdict = verdicts?.[batch.indexOf(p)];
+      const refused = opts.safety && refusal(opts.safety, verdict);
+      if ('error' in r || refused) {
+        const reason = 'error' in r ? r.error : (refused as string);
+        failed.set(p.id, reason);
+        skipped.push({ path: p.file.path, reason });
         continue;
       }
       const files = [p.file, ...(copies.get(p.id) ?? [])].map(toLibraryFile);
-      rows.push({ id: p.id, vector: r.embedding, metadata: { ...buildMetadata(files, p.facts, { id: encoder.id, model: opts.model }) } });
+      rows.push({ id: p.id, vector: r.embedding, metadata: { ...buildMetadata(files, p.facts, { id: encoder.id, model: opts.model }), ...(verdict ? { safety: verdict } : {}) } });
       held.set(p.id, files);
       want.set(p.id, files);
       embedded++;

@@ -5,6 +5,7 @@
 import type { EmbedTextOptions, Encoder } from '../../encoders/encoder.js';
 import type { SearchFilter, SearchHit, VectorStore } from '../../store/vector-store.js';
 import { UsageError } from '../../util/errors.js';
+import { isHidden } from '../safety/policy.js';
 import { pathsOf } from './library-item.js';
 import { assertSameModel } from './model-check.js';
 import { combine, resolveQueryImage, type QueryImage } from './query-image.js';
@@ -26,6 +27,8 @@ export interface LibraryFilter {
   to?: number;
   minScore?: number;
   excludeIds?: string[];
+  /** also return images the safety policy hid at index time (default: leave them out) */
+  includeHidden?: boolean;
 }
 
 export interface LibraryHit {
@@ -69,8 +72,21 @@ export async function searchLibrary(store: VectorStore, encoder: Encoder, q: Lib
   return { vector, image, hits };
 }
 
-/** Store search with the library's filters; the path prefix also matches an image's other copies. */
+/**
+ * Store search with the library's filters. Images hidden by the safety policy are left out unless
+ * filter.includeHidden: the search widens until k visible hits are found (one query when nothing is hidden).
+ */
 export async function searchVector(store: VectorStore, vector: Float32Array, k: number, filter: LibraryFilter = {}): Promise<LibraryHit[]> {
+  if (filter.includeHidden) return searchStore(store, vector, k, filter);
+  for (let fetch = k; ; fetch *= 4) {
+    const hits = await searchStore(store, vector, fetch, filter);
+    const visible = hits.filter((h) => !isHidden(h.metadata));
+    if (visible.length >= k || hits.length < fetch) return visible.slice(0, k);
+  }
+}
+
+/** The path prefix also matches an image's other copies. */
+async function searchStore(store: VectorStore, vector: Float32Array, k: number, filter: LibraryFilter): Promise<LibraryHit[]> {
   const base: SearchFilter = { dateFrom: filter.from, dateTo: filter.to, minScore: filter.minScore, excludeIds: filter.excludeIds?.length ? filter.excludeIds : undefined };
   const prefix = filter.pathPrefix;
   if (prefix === undefined) return (await store.search(vector, k, base)).map((h) => toHit(h));

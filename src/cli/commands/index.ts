@@ -8,10 +8,12 @@ import { VlmError } from '../../util/errors.js';
 import { parsePositiveInt } from '../options.js';
 import { action, printJsonLine } from '../run.js';
 import { addDbOptions, libraryEncoder, type DbOpts } from './library-options.js';
+import { loadSafetyClassifier, parseSafetyPolicy, type SafetyPolicy } from '../../apps/safety/index.js';
 
 interface IndexOpts extends DbOpts {
   batch: number;
   json?: boolean;
+  safety: SafetyPolicy | 'off';
 }
 
 /** `vlm index <dir>`: add a folder's photos to a library (incremental, resumable). */
@@ -24,6 +26,7 @@ export function registerIndex(program: Command): void {
   )
     .option('--batch <n>', 'images per encoder call', parsePositiveInt, 32)
     .option('--json', 'print {"indexed","unchanged","removed","skipped":[{"path","reason"}],...} on stdout')
+    .option('--safety <policy>', 'images the nsfwjs safety classifier calls explicit: flag (record it), hide (leave out of searches), refuse (do not index), or off', (v) => (v === 'off' ? v : parseSafetyPolicy(v)), 'flag')
     .action(action(async (dir: string, opts: IndexOpts) => {
       const root = resolve(dir);
       if (!existsSync(root)) throw new VlmError(`folder not found: ${root}`);
@@ -36,6 +39,7 @@ export function registerIndex(program: Command): void {
           if (store.dim !== undefined && store.dim !== encoder.dim) {
             throw new VlmError(`the library holds ${store.dim}-d vectors but model ${encoder.id} makes ${encoder.dim}-d ones: pass the library's --model, or index into a new --db`);
           }
+          const classifier = opts.safety === 'off' ? undefined : await loadSafetyClassifier();
           const report = await withInterrupt((signal) =>
             indexLibrary({
               root,
@@ -45,8 +49,9 @@ export function registerIndex(program: Command): void {
               batchSize: opts.batch,
               exclude: isPostgresSpec(db) ? [] : [resolve(db)],
               signal,
+              safety: classifier && opts.safety !== 'off' ? { classifier, policy: opts.safety } : undefined,
             }),
-          );
+          ).finally(() => classifier?.dispose());
           printReport(report, !!opts.json);
         } finally {
           await encoder.dispose();

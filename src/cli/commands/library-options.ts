@@ -18,6 +18,7 @@ export interface FilterOpts {
   from?: number;
   to?: number;
   minScore?: number;
+  includeHidden?: boolean;
 }
 
 export function addDbOptions(cmd: Command): Command {
@@ -31,7 +32,8 @@ export function addFilterOptions(cmd: Command): Command {
     .option('--path-prefix <prefix>', 'only files under this folder / path prefix')
     .option('--from <date>', 'only photos taken on or after this date (YYYY-MM-DD or ISO time)', (v) => parseDate(v, false))
     .option('--to <date>', 'only photos taken on or before this date (a bare date includes the whole day)', (v) => parseDate(v, true))
-    .option('--min-score <s>', 'only results with at least this cosine similarity (-1..1)', parseScore);
+    .option('--min-score <s>', 'only results with at least this cosine similarity (-1..1)', parseScore)
+    .option('--include-hidden', 'also show images the safety policy hid at index time (vlm index --safety hide)');
 }
 
 /** "2019-07-04" -> that day's start (or end, for --to) in UTC, the way capture dates are stored. */
@@ -80,7 +82,7 @@ export function libraryFilter(o: FilterOpts): LibraryFilter {
     const trailing = prefix.endsWith('/') || prefix.endsWith(sep);
     prefix = resolve(prefix) + (trailing ? sep : '');
   }
-  return { pathPrefix: prefix, from: o.from, to: o.to, minScore: o.minScore };
+  return { pathPrefix: prefix, from: o.from, to: o.to, minScore: o.minScore, includeHidden: o.includeHidden };
 }
 
 /**
