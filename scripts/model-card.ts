@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEvalResults, saveEvalResult, writeModelCard, type CardSection } from '../src/eval/model-card.js';
 import { lineChart, writeChart } from '../src/eval/plots.js';
+import { fewShotCardSection } from '../src/eval/fewshot/card-section.js';
 import { vqaCardSections } from '../src/eval/vqa-card.js';
 import { ablationTable, readRun, type RunSummary } from '../src/train/ablation-table.js';
 import { cacheDir, defaultModelDir, repoRoot } from '../src/util/paths.js';
@@ -77,6 +78,7 @@ their numbers are zero-shot.`,
   },
   { heading: 'Retrieval: Flickr8k (held-out)', results: pick('retrieval-') },
   { heading: 'Zero-shot classification', results: pick('zeroshot-'), text: 'Chance level is shown beside each number.' },
+  fewShotCardSection(have, modelDir),
   {
     heading: 'How it was chosen: dev ablations',
     text: `Short, fixed-budget runs on English captions only, compared on the dev split (never test). Each row's command
