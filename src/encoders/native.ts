@@ -92,11 +92,18 @@ interface TextRunner {
   dispose(): Promise<void> | void;
 }
 
-async function openTextTower(config: ModelConfig, tensors: Map<string, SafeTensor>, backend: NativeBackend, vlm: () => Promise<LoadedVlm>): Promise<TextRunner> {
+/** Weights + config: what the converted graphs of a model depend on (their cache key). */
+interface ModelSource {
+  config: ModelConfig;
+  tensors: Map<string, SafeTensor>;
+  cacheKey: string;
+}
+
+async function openTextTower({ config, tensors, cacheKey }: ModelSource, backend: NativeBackend, vlm: () => Promise<LoadedVlm>): Promise<TextRunner> {
   if (backend !== 'tfjs') {
     try {
       const { loadOnnxTextTower } = await import('../model/text-tower-onnx.js');
-      const t = await loadOnnxTextTower(config, tensors);
+      const t = await loadOnnxTextTower(config, tensors, { cacheKey });
       return { runtime: 'onnxruntime', embedTokenIds: (b) => t.embedTokenIds(b), dispose: () => t.dispose() };
     } catch (err) {
       if (backend === 'onnxruntime') throw err;
@@ -115,11 +122,11 @@ interface HeadRunner {
   dispose(): Promise<void> | void;
 }
 
-async function openImageHead(config: ModelConfig, tensors: Map<string, SafeTensor>, backend: NativeBackend, vlm: () => Promise<LoadedVlm>): Promise<HeadRunner> {
+async function openImageHead({ config, tensors, cacheKey }: ModelSource, backend: NativeBackend, vlm: () => Promise<LoadedVlm>): Promise<HeadRunner> {
   if (backend !== 'tfjs') {
     try {
       const { loadOnnxImageHead } = await import('../model/image-head-onnx.js');
-      const h = await loadOnnxImageHead(config, tensors);
+      const h = await loadOnnxImageHead(config, tensors, { cacheKey });
       const keys = config.image.inputs.map(imageInputKey);
       const run = (feats: Record<string, Float32Array[]>): Promise<Float32Array[]> => {
         const n = feats[keys[0]]?.length ?? 0;
@@ -190,9 +197,10 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
   const weightsFile = join(dir, 'model.safetensors');
   const bytes = readFileSync(weightsFile);
   // The id names the exact weights: adapters and library indexes made with other weights are refused.
-  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-  const id = `vlm:${config.name}@${digest}`;
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const id = `vlm:${config.name}@${sha.slice(0, 12)}`;
   const { tensors } = decodeSafetensors(bytes, weightsFile);
+  const source: ModelSource = { config, tensors, cacheKey: createHash('sha256').update(sha).update(JSON.stringify(config)).digest('hex').slice(0, 16) };
   // tfjs (image head; text tower fallback) is loaded once, and only when something needs it.
   let vlmP: Promise<LoadedVlm> | undefined;
   const loadVlm = (): Promise<LoadedVlm> => (vlmP ??= import('../model/checkpoint.js').then((m) => m.loadVlmModel(dir)));
@@ -202,8 +210,8 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
   if (tokenizer.vocabSize !== rows) throw new VlmError(`${dir}: the tokenizer has ${tokenizer.vocabSize} tokens but the weights have ${rows} embedding rows`);
   if (backend === 'tfjs') await loadVlm(); // fail early, as the other backends do
 
-  const text = await openTextTower(config, tensors, backend, loadVlm);
-  const head = await openImageHead(config, tensors, backend, loadVlm);
+  const text = await openTextTower(source, backend, loadVlm);
+  const head = await openImageHead(source, backend, loadVlm);
   const imageInputs = config.image.inputs.map((s) => ({ ...s, key: imageInputKey(s) }));
   const byTower = new Map<TowerId, { taps: string[]; keys: string[] }>();
   for (const input of imageInputs) {

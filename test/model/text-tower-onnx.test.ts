@@ -1,5 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadVlmModel, type LoadedVlm } from '../../src/model/checkpoint.js';
 import { readSafetensors, type SafeTensor } from '../../src/model/safetensors.js';
@@ -71,4 +73,24 @@ test('onnx text tower refuses sequences longer than text.max_length', async () =
   towers.push(tower);
   const T = vlm.config.text.max_length + 1;
   await assert.rejects(tower.embedTokenIds({ ids: new Int32Array(T).fill(2), mask: new Float32Array(T).fill(1), length: T }), /max_length/);
+});
+
+test('with a cacheKey the converted graph is written once under cacheDir("onnx") and reused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-text-onnx-'));
+  const old = process.env.VLM_CACHE;
+  process.env.VLM_CACHE = dir;
+  try {
+    const texts = captionLike(4, 5);
+    const a = await loadOnnxTextTower(vlm.config, tensors, { threads: 1, cacheKey: 'k1' });
+    const first = await a.embedTokenIds(batch(texts));
+    await a.dispose();
+    assert.deepEqual(readdirSync(join(dir, 'onnx')), ['text-tower.k1.v1.onnx']);
+    const b = await loadOnnxTextTower(vlm.config, tensors, { threads: 1, cacheKey: 'k1' });
+    assert.deepEqual(await b.embedTokenIds(batch(texts)), first);
+    await b.dispose();
+  } finally {
+    if (old === undefined) delete process.env.VLM_CACHE;
+    else process.env.VLM_CACHE = old;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
