@@ -1,4 +1,9 @@
 import type { CaptionerInternals } from '../apps/caption/captioner.js';
+import { rerankBest } from '../apps/caption/rerank.js';
+import { dot } from '../encoders/encoder.js';
+import type { BeamHypothesis } from '../model/caption-beam.js';
+import { loadVlmModel } from '../model/checkpoint.js';
+import { hasFeatureCache, readFeatureCache } from '../model/feature-cache.js';
 import type { CaptionLang } from '../model/caption-vocab.js';
 import { readFeatureIndex } from '../model/feature-cache.js';
 import { loadCaptionSplit, MapRows } from '../train/caption-data.js';
@@ -19,7 +24,7 @@ export interface CaptionEvalResult {
   tokens: string;
   scores: CaptionScores;
   /** Same beams, final pick re-ranked by the contrastive model (when measured). */
-  rerank?: { weight: number; scores: CaptionScores };
+  rerank?: { weight: number; scores: CaptionScores; image_features: string; sweep: { weight: number; bleu4: number; ciderD: number }[] };
   seconds: number;
   /** Generated captions, in split order. */
   captions: { image: string; text: string; reranked?: string }[];
@@ -32,7 +37,7 @@ export interface CaptionEvalResult {
  */
 export async function evalCaptions(
   cap: CaptionerInternals,
-  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam?: number; rerank?: boolean; rerankWeight?: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean },
+  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam?: number; rerank?: boolean; rerankWeight?: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean; modelDir: string },
 ): Promise<CaptionEvalResult> {
   const t0 = Date.now();
   const data = loadCaptionSplit(opts.split);
@@ -43,13 +48,13 @@ export async function evalCaptions(
   let maps: MapRows | undefined;
   try {
     readFeatureIndex(tower, tap);
-    maps = new MapRows(tower, tap);
+    maps = new MapRows(tower, tap, { only: names });
   } catch {
     maps = undefined;
   }
   const beam = opts.beam ?? cap.model.config.decode?.beam ?? 3;
   const texts: string[] = [];
-  const reranked: string[] = [];
+  const allBeams: BeamHypothesis[][] = [];
   const per = 25;
   const bar = progress(`caption ${opts.split} ${opts.lang}`, n, { quiet: opts.quiet });
   for (let i = 0; i < n; i += per) {
@@ -66,11 +71,49 @@ export async function evalCaptions(
     }
     const bs = cap.beams(rows, { lang: opts.lang, beam, lengthAlpha: opts.lengthAlpha, noRepeatNgram: opts.noRepeatNgram });
     texts.push(...bs.map((b) => b[0]?.text ?? ''));
-    if (opts.rerank) reranked.push(...(await cap.rerank(files.slice(i, i + per), bs, opts.lang, opts.rerankWeight)).map((h) => h?.text ?? ''));
+    if (opts.rerank) allBeams.push(...bs);
     bar.tick(part.length);
   }
   bar.stop();
   const refs = names.map((_, i) => data.captions[opts.lang][i]);
+  const weight = opts.rerankWeight ?? cap.model.config.decode?.rerank_weight ?? 0.05;
+  let reranked: string[] = [];
+  let rerank: CaptionEvalResult['rerank'];
+  if (opts.rerank) {
+    // Contrastive scores of every beam candidate: image embeddings from the cached tower features when the cache
+    // has the encoder's inputs (same numbers as running the tower), else from the image files.
+    const vlm = await loadVlmModel(opts.modelDir);
+    const scale = vlm.model.logitScale().dataSync()[0];
+    let imgEmb: Float32Array[];
+    let source: string;
+    const towerInputs = vlm.imageInputs.flatMap((s) => (s.source === 'tower' && !s.pool ? [s] : []));
+    if (towerInputs.length === vlm.imageInputs.length && towerInputs.every((s) => hasFeatureCache(s.tower, s.tap))) {
+      const feats: Record<string, Float32Array[]> = {};
+      for (const s of towerInputs) {
+        const m = readFeatureCache(s.tower, s.tap);
+        feats[s.key] = names.map((nm) => m.row(nm)!);
+      }
+      imgEmb = vlm.embedImageFeatures(feats);
+      source = 'feature cache';
+    } else {
+      const enc = await (await import('../encoders/load.js')).loadEncoder(opts.modelDir);
+      imgEmb = await enc.embedImages(files.slice(0, n));
+      await enc.dispose();
+      source = 'image files';
+    }
+    const cos = allBeams.map((bs, i) => {
+      const t = bs.map((h) => h.text || ' ');
+      return vlm.embedTexts(t, opts.lang).map((e) => dot(imgEmb[i], e));
+    });
+    vlm.dispose();
+    const pick = (w: number) => allBeams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w)]?.text ?? '');
+    const sweep = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1].map((w) => {
+      const sc = scoreCaptions(pick(w), refs, opts.lang);
+      return { weight: w, bleu4: +sc.bleu4.toFixed(4), ciderD: +sc.ciderD.toFixed(4) };
+    });
+    reranked = pick(weight);
+    rerank = { weight, scores: scoreCaptions(reranked, refs, opts.lang), image_features: source, sweep };
+  }
   const result: CaptionEvalResult = {
     task: 'caption',
     dataset: 'flickr8k',
@@ -85,7 +128,7 @@ export async function evalCaptions(
     seconds: 0,
     captions: names.map((image, i) => ({ image, text: texts[i], ...(opts.rerank ? { reranked: reranked[i] } : {}) })),
   };
-  if (opts.rerank) result.rerank = { weight: opts.rerankWeight ?? cap.model.config.decode?.rerank_weight ?? 0.05, scores: scoreCaptions(reranked, refs, opts.lang) };
+  if (rerank) result.rerank = rerank;
   result.seconds = +((Date.now() - t0) / 1000).toFixed(1);
   return result;
 }

@@ -33,20 +33,35 @@ export class MapRows {
   private readonly half: Uint16Array;
   private readonly rowOf: Map<string, number>;
 
-  constructor(tower: string, tap: string, opts: { flip?: boolean } = {}) {
+  /** opts.only: read just these images' rows (evaluation), not the whole matrix. */
+  constructor(tower: string, tap: string, opts: { flip?: boolean; only?: string[] } = {}) {
     const index = readFeatureIndex(tower, tap, { flip: opts.flip });
     if (index.dtype !== 'f16') throw new VlmError(`${tower}/${tap}: expected an f16 cache, found ${index.dtype}`);
     this.dim = index.dim;
     this.shape = index.shape;
-    this.rowOf = new Map(index.names.map((n, i) => [n, i]));
+    const all = new Map(index.names.map((n, i) => [n, i]));
     const path = featurePaths(tower, tap, { flip: opts.flip }).bin;
     const fd = openSync(path, 'r');
     try {
-      const size = fstatSync(fd).size;
-      this.half = new Uint16Array(size / 2);
-      const bytes = new Uint8Array(this.half.buffer);
-      // Read in 256 MB pieces: one readSync call cannot fill more than 2 GB.
-      for (let off = 0; off < size; ) off += readSync(fd, bytes, off, Math.min(1 << 28, size - off), off);
+      if (opts.only) {
+        const rowBytes = this.dim * 2;
+        this.half = new Uint16Array(opts.only.length * this.dim);
+        const bytes = new Uint8Array(this.half.buffer);
+        this.rowOf = new Map();
+        opts.only.forEach((n, i) => {
+          const r = all.get(n);
+          if (r === undefined) throw new VlmError(`feature cache ${tower}/${tap} has no row for ${n}`);
+          readSync(fd, bytes, i * rowBytes, rowBytes, r * rowBytes);
+          this.rowOf.set(n, i);
+        });
+      } else {
+        this.rowOf = all;
+        const size = fstatSync(fd).size;
+        this.half = new Uint16Array(size / 2);
+        const bytes = new Uint8Array(this.half.buffer);
+        // Read in 256 MB pieces: one readSync call cannot fill more than 2 GB.
+        for (let off = 0; off < size; ) off += readSync(fd, bytes, off, Math.min(1 << 28, size - off), off);
+      }
     } finally {
       closeSync(fd);
     }

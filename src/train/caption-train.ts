@@ -75,6 +75,15 @@ export interface CaptionProgress {
 
 const STATE = 'state.safetensors';
 
+/** Budgets (time, steps, warmup length, dev checks) may change on --resume; everything else must match the saved state. */
+const BUDGET_KEYS = ['max_minutes', 'max_steps', 'dev_images', 'epochs', 'warmup_steps', 'eval_every', 'checkpoint_minutes'];
+function recipeIdentity(json: string): string {
+  const r = JSON.parse(json) as CaptionRecipe;
+  const t: Record<string, unknown> = { ...r.training };
+  for (const k of BUDGET_KEYS) delete t[k];
+  return JSON.stringify({ ...r, training: t });
+}
+
 function saveState(dir: string, model: CaptionModel, dense: AdamW, sparse: SparseAdamW, p: CaptionProgress, recipe: string): void {
   const t = new Map<string, SafeTensor>();
   const f32 = (v: tf.Tensor): SafeTensor => ({ dtype: 'F32', shape: [...v.shape], data: v.dataSync() as Float32Array });
@@ -91,7 +100,7 @@ function saveState(dir: string, model: CaptionModel, dense: AdamW, sparse: Spars
 function loadState(dir: string, model: CaptionModel, dense: AdamW, sparse: SparseAdamW, recipe: string): CaptionProgress {
   const path = join(dir, STATE);
   const { tensors, metadata } = readSafetensors(path);
-  if (metadata.recipe !== recipe) throw new VlmError(`${path} was written for a different recipe; start over without --resume`);
+  if (recipeIdentity(metadata.recipe) !== recipeIdentity(recipe)) throw new VlmError(`${path} was written for a different recipe; start over without --resume`);
   const need = (n: string) => {
     const x = tensors.get(n);
     if (!x) throw new VlmError(`${path} lacks ${n}; the state is damaged`);
@@ -167,8 +176,7 @@ function devEval(model: CaptionModel, dev: CaptionSplit, maps: MapRows, n: numbe
 export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: string; outDir?: string; resume?: boolean }): Promise<CaptionProgress> {
   await initTf();
   const tc = recipe.training;
-  // Budgets (time, steps, dev subset) may change on --resume; everything else must match the saved state.
-  const recipeJson = JSON.stringify({ ...recipe, training: { ...tc, max_minutes: undefined, max_steps: undefined, dev_images: undefined, epochs: undefined } });
+  const recipeJson = JSON.stringify(recipe);
   mkdirSync(opts.runDir, { recursive: true });
   const train = loadCaptionSplit('train');
   const dev = loadCaptionSplit('dev');
@@ -216,7 +224,8 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
   if (P.finished) return P;
   const logFile = join(opts.runDir, 'train_log.jsonl');
   const sessionStart = Date.now();
-  const elapsed = () => P.elapsedMs + (Date.now() - sessionStart);
+  const elapsedBefore = P.elapsedMs;
+  const elapsed = () => elapsedBefore + (Date.now() - sessionStart);
   let lastSave = Date.now();
   const bar = progress(`train ${recipe.name}`, P.totalSteps - P.step);
   const featBuf = new Float32Array(B * mapsOrig.dim);

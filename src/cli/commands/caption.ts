@@ -66,7 +66,7 @@ export async function runCaptionEvalCommand(opts: CaptionEvalCliOptions & { data
   if (opts.rerankWeight !== undefined && !Number.isFinite(opts.rerankWeight)) throw new UsageError('--rerank-weight must be a number');
   const cap = await loadCaptioner(opts.model);
   try {
-    const r = await evalCaptions(cap, { split: opts.split, lang: opts.lang, beam: opts.beam, rerank: opts.rerank, rerankWeight: opts.rerankWeight, limit: opts.limit });
+    const r = await evalCaptions(cap, { split: opts.split, lang: opts.lang, beam: opts.beam, rerank: opts.rerank, rerankWeight: opts.rerankWeight, limit: opts.limit, modelDir: opts.model ?? defaultModelDir });
     if (opts.save) {
       const flags = [opts.beam ? ` --beam ${opts.beam}` : '', opts.rerank ? ' --rerank' : '', opts.rerankWeight !== undefined ? ` --rerank-weight ${opts.rerankWeight}` : '', opts.limit ? ` --limit ${opts.limit}` : '', opts.model ? ` --model ${opts.model}` : ''].join('');
       const name = `caption-${opts.split === 'test' ? '' : `${opts.split}-`}${opts.lang}${opts.limit ? `-limit${opts.limit}` : ''}`;
@@ -78,7 +78,10 @@ export async function runCaptionEvalCommand(opts: CaptionEvalCliOptions & { data
         console.log(`  ${label.padEnd(8)} BLEU-1 ${s.bleu1.toFixed(3)}  BLEU-2 ${s.bleu2.toFixed(3)}  BLEU-3 ${s.bleu3.toFixed(3)}  BLEU-4 ${s.bleu4.toFixed(3)}  ROUGE-L ${s.rougeL.toFixed(3)}  CIDEr-D ${s.ciderD.toFixed(3)}`);
       console.log(`Flickr8k ${r.split} (${r.lang}${r.lang === 'zh' ? ', character-level' : ''}), ${r.n_images} images x 5 references, beam ${r.beam}, ${r.seconds} s`);
       line('beam', r.scores);
-      if (r.rerank) line('rerank', r.rerank.scores);
+      if (r.rerank) {
+        line(`rerank ${r.rerank.weight}`, r.rerank.scores);
+        console.log(`  re-rank weight sweep (BLEU-4 / CIDEr-D): ${r.rerank.sweep.map((s) => `${s.weight}: ${s.bleu4.toFixed(3)} / ${s.ciderD.toFixed(3)}`).join(', ')}`);
+      }
     }
   } finally {
     await cap.dispose();
