@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerLibraryCommands } from './commands/library.js';
 import { registerServe } from './commands/serve.js';
 import { registerFewshot } from './commands/fewshot.js';
+import { registerCaption } from './commands/caption.js';
 import { registerExplain } from './commands/explain.js';
 
 const program = new Command('vlm')
@@ -27,6 +28,7 @@ registerDemo(program);
 registerLibraryCommands(program);
 registerServe(program);
 registerFewshot(program);
+registerCaption(program);
 registerExplain(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -35,7 +35,7 @@ export const FEATURE_INFO: Record<FeatureName, { what: string; issue: string }> 
 
 /** One line per app; undefined until the app lands. Loaded lazily so startup pays only for what is used. */
 export const FEATURE_LOADERS: { [K in FeatureName]: (() => Promise<Features[K]>) | undefined } = {
-  caption: undefined, // e.g. () => import('../apps/caption/index.js').then((m) => (enc, img, o) => m.captionImage(enc, img, o))
+  caption: () => import('../apps/caption/feature.js').then((m) => m.captionForServer),
   ask: undefined,
   explain: () => import('../apps/explain/feature.js').then((m) => m.explainForServer),
 };
