@@ -6,7 +6,7 @@
  *  2. deletion / insertion AUC for dense and occlusion against random maps on each method's own grid on seeded Flickr8k test image-caption pairs,
  *     with bootstrap 95% intervals of each method's margin over the random map (per pair, paired).
  *
- *   nice -n 10 node dist/scripts/eval-explain.js [--pairs 200] [--composites 100] [--seed 1] [--model DIR]
+ *   nice -n 10 node dist/scripts/eval-explain.js [--pairs 200] [--composites 100] [--seed 1] [--model DIR] [--only dense|occlusion [--resume]]
  */
 import { parseArgs } from 'node:util';
 import { loadEncoder } from '../src/encoders/load.js';
@@ -16,7 +16,7 @@ import { decodeImage } from '../src/image/decode.js';
 import { auc, deletionInsertion } from '../src/eval/explain-curves.js';
 import { pointingHit, randomComposite } from '../src/eval/explain-pointing.js';
 import { bootstrapMean, wilson } from '../src/eval/explain-stats.js';
-import { saveEvalResult } from '../src/eval/model-card.js';
+import { loadEvalResults, saveEvalResult } from '../src/eval/model-card.js';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
 import { loadGtsrb } from '../src/train/datasets/gtsrb.js';
 import { VlmError } from '../src/util/errors.js';
@@ -27,12 +27,17 @@ import { createRng } from '../src/util/rng.js';
 const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '200' }, composites: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
-    model: { type: 'string' }, steps: { type: 'string', default: '4' }, 'no-save': { type: 'boolean', default: false },
+    model: { type: 'string' }, only: { type: 'string' }, resume: { type: 'boolean', default: false }, steps: { type: 'string', default: '4' }, 'no-save': { type: 'boolean', default: false },
   },
 });
 const nPairs = Number(values.pairs), nComp = Number(values.composites), seed = Number(values.seed), steps = Number(values.steps);
 const modelDir = values.model ?? defaultModelDir;
-const command = `nice -n 10 node dist/scripts/eval-explain.js --pairs ${nPairs} --composites ${nComp} --seed ${seed} --steps ${steps}${values.model ? ` --model ${values.model}` : ''}`;
+const only = values.only as 'dense' | 'occlusion' | undefined;
+if (only !== undefined && only !== 'dense' && only !== 'occlusion') throw new VlmError('--only must be dense or occlusion');
+const base = `nice -n 10 node dist/scripts/eval-explain.js --pairs ${nPairs} --composites ${nComp} --seed ${seed} --steps ${steps}${values.model ? ` --model ${values.model}` : ''}`;
+// --resume adds the phases of this run to the stored record (same seed, so the same composites and pairs)
+const previous = values.resume ? loadEvalResults(modelDir).get('explain') : undefined;
+const command = previous ? `${previous.command} && ${base} --only ${only} --resume` : `${base}${only ? ` --only ${only}` : ''}`;
 const POINTING_TEXT = 'a traffic sign';
 const TOLERANCE = 15;
 
@@ -44,6 +49,7 @@ const gtsrb = loadGtsrb();
 const randomMap = (rng: () => number, n: number): Heatmap => heatmap(n, n, Array.from({ length: n * n }, rng));
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 const result: Record<string, unknown> = {
+  ...(previous?.result ?? {}),
   task: 'explain', model: encoder.id, seed,
   settings: { dense: 'surgery (shared location direction removed), 14x14', occlusion: 'blurred patches of 2x2 cells on a 6x6 grid (49 images)', curve_steps: steps, curve_grid: 14, deletion_fill: 'blur (sigma = side/16)', insertion_start: 'blur (sigma = side/16)' },
 };
@@ -71,9 +77,9 @@ const built = await Promise.all(composites.map(async (c) => ({ ...c, comp: await
 const [signText] = await encoder.embedTexts([POINTING_TEXT]);
 
 // Pointing game, one method at a time (dense and the random map are cheap; occlusion costs 50 encoder calls each).
-const pointing: Record<string, unknown> = { text: POINTING_TEXT, composites: nComp, photos: 'Flickr8k test', signs: 'GTSRB test', sign_size_px: [48, 80], tolerance_px: TOLERANCE };
+const pointing: Record<string, unknown> = { ...((previous?.result.pointing as object) ?? {}), text: POINTING_TEXT, composites: nComp, photos: 'Flickr8k test', signs: 'GTSRB test', sign_size_px: [48, 80], tolerance_px: TOLERANCE };
 result.pointing = pointing;
-async function pointingPhase(method: 'dense' | 'occlusion' | 'random'): Promise<void> {
+async function* pointingPhase(method: 'dense' | 'occlusion' | 'random'): AsyncGenerator<void> {
   let hits = 0, tol = 0, n = 0;
   const misses: Record<string, unknown>[] = [];
   const prng = createRng(seed + 7);
@@ -98,17 +104,19 @@ async function pointingPhase(method: 'dense' | 'occlusion' | 'random'): Promise<
       };
       save();
     }
+    yield;
   }
   bar.stop();
 }
 
 // Deletion / insertion curves, one method (and its equally coarse random baseline) at a time.
 const curves: Record<string, unknown> = {
+  ...((previous?.result.curves as object) ?? {}),
   pairs: nPairs, data: 'Flickr8k test, seeded images with one of their 5 English captions',
   note: 'AUC of the cosine similarity along the curve (x = fraction of 14x14 regions removed/restored, 0..1). Baselines: a random map on the method\'s own grid (14x14 for dense, 6x6 for occlusion), so smoothness alone cannot win. Deletion margin = random AUC - method AUC (positive: the method finds what matters sooner); insertion margin = method AUC - random AUC. 95% CIs: paired bootstrap over pairs.',
 };
 result.curves = curves;
-async function curvePhase(method: 'dense' | 'occlusion'): Promise<void> {
+async function* curvePhase(method: 'dense' | 'occlusion'): AsyncGenerator<void> {
   const cells = method === 'dense' ? 14 : 6;
   const d: number[][] = [[], []], ins: number[][] = [[], []];
   const mean = [0, 1].map(() => ({ del: Array(steps + 1).fill(0), ins: Array(steps + 1).fill(0) }));
@@ -141,17 +149,26 @@ async function curvePhase(method: 'dense' | 'occlusion'): Promise<void> {
       };
       save();
     }
+    yield;
   }
   bar.stop();
 }
 
+/** Runs phases side by side, one item each in turn, so a run stopped by the clock has some of every phase. */
+async function interleave(...phases: AsyncGenerator<void>[]): Promise<void> {
+  const active = [...phases];
+  while (active.length) {
+    for (const g of [...active]) if ((await g.next()).done) active.splice(active.indexOf(g), 1);
+  }
+}
+
 // Cheap first, so a run stopped by the clock still has the most: dense and random, then occlusion.
-await pointingPhase('dense');
-await pointingPhase('random');
-await curvePhase('dense');
-await pointingPhase('occlusion');
-await curvePhase('occlusion');
-result.complete = true;
+if (only !== 'occlusion') {
+  await interleave(pointingPhase('dense'));
+  await interleave(pointingPhase('random'));
+  await interleave(curvePhase('dense'));
+}
+if (only !== 'dense') await interleave(pointingPhase('occlusion'), curvePhase('occlusion'));
 save();
 console.log(JSON.stringify(result));
 await dense.dispose();
