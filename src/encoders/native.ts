@@ -88,6 +88,8 @@ const TOKEN_TABLE = 'text.token_embedding';
 /** The text tower on a padded batch of token ids -> L2-normalised embeddings. */
 interface TextRunner {
   runtime: Runtime;
+  /** Captions per call: small batches of similar length pad least (onnxruntime); tfjs pays per op, so it wants big ones. */
+  batch: number;
   embedTokenIds(batch: TokenIds): Promise<Float32Array[]>;
   dispose(): Promise<void> | void;
 }
@@ -104,14 +106,14 @@ async function openTextTower({ config, tensors, cacheKey }: ModelSource, backend
     try {
       const { loadOnnxTextTower } = await import('../model/text-tower-onnx.js');
       const t = await loadOnnxTextTower(config, tensors, { cacheKey });
-      return { runtime: 'onnxruntime', embedTokenIds: (b) => t.embedTokenIds(b), dispose: () => t.dispose() };
+      return { runtime: 'onnxruntime', batch: 32, embedTokenIds: (b) => t.embedTokenIds(b), dispose: () => t.dispose() };
     } catch (err) {
       if (backend === 'onnxruntime') throw err;
       log(`vlm: onnxruntime text tower unavailable (${(err as Error).message}); using tfjs-wasm`);
     }
   }
   const m = (await vlm()).model;
-  return { runtime: 'tfjs', embedTokenIds: async (b) => m.embedTokenIds(b), dispose: () => {} };
+  return { runtime: 'tfjs', batch: 256, embedTokenIds: async (b) => m.embedTokenIds(b), dispose: () => {} };
 }
 
 /** The trainable image head over tower features (record key -> one vector per image) -> L2-normalised embeddings. */
@@ -169,15 +171,13 @@ function averageRenormalised(a: Float32Array[], b: Float32Array[]): Float32Array
   });
 }
 
-const TEXT_BATCH = 256;
-
 /** Tokenise, group captions of similar length into batches (little padding), embed, return in input order. */
 async function embedTextsBatched(tokenizer: MixedTokenizer, maxLength: number, texts: string[], text: TextRunner): Promise<Float32Array[]> {
   const encoded = texts.map((t) => tokenizer.encode(t, { maxLength }));
   const order = encoded.map((_, i) => i).sort((x, y) => encoded[x].length - encoded[y].length);
   const out = new Array<Float32Array>(texts.length);
-  for (let start = 0; start < order.length; start += TEXT_BATCH) {
-    const idx = order.slice(start, start + TEXT_BATCH);
+  for (let start = 0; start < order.length; start += text.batch) {
+    const idx = order.slice(start, start + text.batch);
     const T = encoded[idx[idx.length - 1]].length;
     const ids = new Int32Array(idx.length * T);
     const mask = new Float32Array(idx.length * T);
