@@ -28,14 +28,14 @@ function scoreRow(label: string, rec: EvalRecord, s: CaptionScores, beam: number
 
 /**
  * The model card section for the caption decoder: test scores (from eval/caption-en.json and caption-zh.json)
- * and 12 random test images with generated and reference captions in both languages. Undefined when the
+ * and 12 random test images with generated and reference captions in both languages. None when the
  * model folder has no caption results yet.
  */
-export function captionCardSection(modelDir: string): CardSection | undefined {
+export function captionCardSections(modelDir: string): CardSection[] {
   const recs = loadEvalResults(modelDir);
   const en = recs.get('caption-en');
   const zh = recs.get('caption-zh');
-  if (!en && !zh) return undefined;
+  if (!en && !zh) return [];
   const rows: string[] = [];
   for (const [lang, rec] of [['English', en], ['Chinese (characters)', zh]] as const) {
     if (!rec) continue;
@@ -89,5 +89,5 @@ ${rows.join('\n')}
 Samples: ${picked.length} test images drawn uniformly at random (seed ${CAPTION_SAMPLE_SEED}, \`shuffleInPlace(testImages, createRng(${CAPTION_SAMPLE_SEED}))\`, first ${CAPTION_SAMPLE_COUNT}), not chosen by hand:
 
 ${samples.join('\n\n')}`;
-  return { heading: 'Captions (English and Chinese)', text, results: [en, zh].filter((r): r is EvalRecord => !!r).map((r) => r.name) };
+  return [{ heading: 'Captions (English and Chinese)', text, results: [en, zh].filter((r): r is EvalRecord => !!r).map((r) => r.name) }];
 }

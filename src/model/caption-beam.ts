@@ -145,7 +145,8 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
           let s = lp[o + j];
           if (repPen > 0 && tok !== END) s -= repPen * (counts.get(tok) ?? 0);
           if (best.length === K && s <= best[K - 1].s) continue;
-          if (tok !== END && repeatsNgram(r.hyp.ids, tok, ngram)) continue;
+          // Repetition control: no token twice in a row ("a a", "只只"), no repeated n-gram.
+          if (tok !== END && (tok === r.hyp.ids[r.hyp.ids.length - 1] || repeatsNgram(r.hyp.ids, tok, ngram))) continue;
           best.push({ tok, s });
           best.sort((a, b) => b.s - a.s);
           if (best.length > K) best.pop();
