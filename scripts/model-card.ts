@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEvalResults, saveEvalResult, writeModelCard, type CardSection } from '../src/eval/model-card.js';
 import { lineChart, writeChart } from '../src/eval/plots.js';
+import { limitationsSections } from '../src/eval/model-card-limitations.js';
 import { captionCardSections } from '../src/eval/caption-card.js';
 import { fewShotCardSection } from '../src/eval/fewshot/card-section.js';
 import { vqaCardSections } from '../src/eval/vqa-card.js';
@@ -92,15 +93,6 @@ Raw numbers: eval/ablation-*.json.`,
   { heading: 'Training', figures },
   ...captionCardSections(modelDir),
   ...vqaCardSections(have),
-  {
-    heading: 'Limitations',
-    text: `- The image tower was fine-tuned by the nsfwjs authors for a 5-class safety task; its features carry little
-  object detail, which is what holds retrieval back (see the ablations).
-- Chinese is learned from Flickr8k's Chinese captions only (no pretrained Chinese vectors), so Chinese text covers a
-  smaller vocabulary of scenes than English.
-- Zero-shot on domains far from Flickr8k photos (traffic signs, clothing on black) is close to chance: use few-shot
-  adapters there.
-- Research use only; not for decisions about people.`,
-  },
+  ...limitationsSections(have),
 ];
 console.log(writeModelCard(modelDir, sections, { title: 'vlm default model' }));
