@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadEncoder } from '../src/encoders/load.js';
 import type { Encoder } from '../src/encoders/encoder.js';
@@ -71,6 +72,8 @@ export const encoderThroughput: Benchmark = {
     await tfjs.dispose();
 
     return {
+      // other work on the machine at the end of the run: wall-clock rates drop with it, CPU per item much less
+      load_average_1m: +loadavg()[0].toFixed(2),
       model: onnx.id,
       runtimes: onnx.runtimes,
       images: paths.length,

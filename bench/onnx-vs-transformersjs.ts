@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFixture } from '../scripts/fixtures/checkpoints.js';
 import { cacheDir, repoRoot } from '../src/util/paths.js';
@@ -50,6 +51,8 @@ export const onnxVsTransformersjs: Benchmark = {
     const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as { _name_or_path?: string };
     const tjsVersion = (JSON.parse(readFileSync(join(repoRoot, 'node_modules', '@huggingface', 'transformers', 'package.json'), 'utf8')) as { version: string }).version;
     return {
+      // other work on the machine at the end of the run: wall-clock rates drop with it, CPU per item much less
+      load_average_1m: +loadavg()[0].toFixed(2),
       model: model.startsWith(repoRoot) ? model.slice(repoRoot.length + 1) : model,
       checkpoint: config._name_or_path ?? null,
       variant: 'fp32',
