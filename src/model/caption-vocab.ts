@@ -15,8 +15,10 @@ export const LANG_TOKEN: Record<CaptionLang, number> = { en: 3, zh: 4 };
 
 /** English words: lower case, split on anything that is not a letter, digit or in-word apostrophe/hyphen. */
 export function englishWords(text: string): string[] {
+  // Flickr8k writes possessives apart ("girl 's"): split attached ones the same way, so both give "girl", "s".
   return text
     .toLowerCase()
+    .replace(/(\p{L})'s\b/gu, "$1 's")
     .replace(/[^\p{L}\p{N}'-]+/gu, ' ')
     .split(' ')
     .map((w) => w.replace(/^['-]+|['-]+$/g, ''))
@@ -75,7 +77,9 @@ export class CaptionVocab {
     for (const id of Array.from(ids)) {
       if (id === END) break;
       if (id < CAPTION_SPECIALS.length) continue;
-      units.push(this.tokens[id]);
+      // The possessive "s" unit (from "girl 's") reads as "girl's".
+      if (lang === 'en' && this.tokens[id] === 's' && units.length > 0) units[units.length - 1] += "'s";
+      else units.push(this.tokens[id]);
     }
     return units.join(lang === 'en' ? ' ' : '');
   }

@@ -36,6 +36,8 @@ test('caption vocabulary: frequent words and characters, language blocks, encode
   assert.equal(ids.at(-1), END);
   assert.equal(ids[3], UNK);
   assert.equal(v.decode(ids.slice(1), 'en'), 'a dog');
+  const v2 = CaptionVocab.build([{ text: "a girl 's dog", lang: 'en' }], 1);
+  assert.equal(v2.decode(v2.encode("a girl's dog", 'en', 10).slice(1), 'en'), "a girl's dog");
   assert.equal(v.decode(v.encode('一只狗', 'zh', 10).slice(1), 'zh'), '一只');
   // Truncation keeps [END]: maxLength counts it.
   assert.equal(v.encode('a a a a a a', 'en', 3).length, 4);
@@ -46,7 +48,8 @@ test('caption vocabulary: frequent words and characters, language blocks, encode
 });
 
 test('metric tokens: English words without punctuation, Chinese characters', () => {
-  assert.deepEqual(englishWords("A man's dog, running."), ["a", "man's", 'dog', 'running']);
+  assert.deepEqual(englishWords("A man's dog, running."), ['a', 'man', 's', 'dog', 'running']);
+  assert.deepEqual(englishWords("a girl 's dress"), ['a', 'girl', 's', 'dress']);
   assert.deepEqual(chineseChars('两个人, 在 walk。'), ['两', '个', '人', '在']);
 });
 
