@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeEncoder, type NativeEncoder } from '../../src/encoders/native.js';
 import { decodeImage } from '../../src/image/decode.js';
@@ -93,4 +94,27 @@ test('default model: onnxruntime image embeddings match tfjs within 1e-4 (100 im
   }
   t.diagnostic(`max abs difference: ${d.toExponential(2)}`);
   assert.ok(d < 1e-4, `max abs difference ${d}`);
+});
+
+test('flip test-time augmentation: onnxruntime and tfjs agree within 1e-4, and it changes the embedding', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-flip-'));
+  try {
+    for (const f of ['model.safetensors', 'tokenizer.json']) copyFileSync(join(defaultModelDir, f), join(dir, f));
+    const config = JSON.parse(readFileSync(join(defaultModelDir, 'config.json'), 'utf8')) as { image: { flip_tta: boolean } };
+    config.image.flip_tta = true;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const demo = join(repoRoot, 'assets', 'demo');
+    const photos = readdirSync(demo).filter((f) => f.endsWith('.jpg')).sort().slice(0, 4).map((f) => join(demo, f));
+    const a = await loadNativeEncoder(dir, { backend: 'onnxruntime' });
+    const b = await loadNativeEncoder(dir, { backend: 'tfjs' });
+    const ea = await a.embedImages(photos);
+    const d = maxAbsDiff(ea, await b.embedImages(photos));
+    const plain = await onnx.embedImages(photos);
+    await a.dispose();
+    await b.dispose();
+    assert.ok(d < 1e-4, `max abs difference ${d}`);
+    assert.ok(maxAbsDiff(ea, plain) > 1e-3, 'flip TTA should change the embeddings');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
