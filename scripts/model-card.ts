@@ -47,6 +47,9 @@ for (const f of existsSync(ablDir) ? readdirSync(ablDir).filter((f) => f.endsWit
   saveEvalResult(modelDir, `ablation-${name}`, flat, `vlm train --config configs/ablations/${f} --out .cache/runs/${name} --json`);
 }
 
+const selfRun = readRun(modelDir);
+if (selfRun) ablationRuns.push({ ...selfRun, name: `${selfRun.name} (this model, full run)` });
+
 // 2. Training curve.
 const figures: CardSection['figures'] = [];
 const logPath = join(modelDir, 'train_log.jsonl');
@@ -85,10 +88,10 @@ their numbers are zero-shot.`,
     heading: 'How it was chosen: dev ablations',
     text: `Short, fixed-budget runs on English captions only, compared on the dev split (never test). Each row's command
 re-runs it; the budgets are in configs/ablations/*.json. Steps and minutes are what each run got: the machine is
-shared, so later recipes fix the step count (training.max_steps) instead of trusting a wall-time budget.
+shared, so later recipes fix the step count (training.max_steps) instead of trusting a wall-time budget. The last
+row is this model's own run (English + Chinese, full budget), for scale. Raw numbers: eval/ablation-*.json.
 
-${ablationTable(ablationRuns)}
-Raw numbers: eval/ablation-*.json.`,
+${ablationTable(ablationRuns)}`,
   },
   { heading: 'Training', figures },
   ...captionCardSections(modelDir),
