@@ -3,6 +3,7 @@ import { FALLBACK_CALIBRATION, encodeBank, fitLogistic, logit, predict, type Ask
 import { AskImage, AskModels } from '../apps/ask/image-context.js';
 import { routeQuestion, type AskLang } from '../apps/ask/router.js';
 import { Verifier } from '../apps/ask/skill-verify.js';
+import { countable } from '../apps/ask/skill-count.js';
 import { COCO_LABELS } from '../model/detector.js';
 import { loadFlickr8k } from '../train/datasets/flickr8k.js';
 import { createRng, shuffleInPlace } from '../util/rng.js';
@@ -94,35 +95,57 @@ export async function calibrateAsk(encoder: Encoder, opts: CalibrateOptions = {}
   }
 
   // 2. Counting: the detector threshold that makes the most dev counts right.
-  const countItems: { truth: number; scores: number[] }[] = [];
-  const enCount = count.filter((q: VqaQuestion) => q.lang === 'en');
-  const cbar = progress('dev counting', enCount.length, { quiet: opts.quiet });
-  for (const q of enCount) {
-    const classId = COCO_LABELS.indexOf(routeCoco(q));
-    const { detections } = await images.get(q.image)!.detections();
-    countItems.push({ truth: q.answer as number, scores: detections.filter((d) => d.classId === classId).map((d) => d.score) });
-    cbar.tick();
-  }
-  cbar.stop();
-  const grid = Array.from({ length: 27 }, (_, i) => Math.round((0.1 + i * 0.025) * 1000) / 1000);
-  const best = pickCountThreshold(countItems, grid);
-  const byPred = [0, 1, 2, 3, 4].map((k) => {
-    const sel = countItems.filter((it) => Math.min(4, it.scores.filter((s) => s >= best.minScore).length) === k);
-    const ok = sel.filter((it) => it.scores.filter((s) => s >= best.minScore).length === it.truth).length;
-    // Laplace-smoothed: a bucket with few dev cases does not claim certainty.
-    return (ok + 1) / (sel.length + 2);
-  });
+  const counting = await calibrateCounting(count, images, opts.quiet);
+  const best = { minScore: counting.minScore, accuracy: counting.devAccuracy };
   await models.dispose();
 
-  const report: CalibrationReport = { split: 'dev', yesno: yesnoReport, count: { n: countItems.length, accuracy: best.accuracy, minScore: best.minScore } };
+  const report: CalibrationReport = { split: 'dev', yesno: yesnoReport, count: { n: counting.n, accuracy: best.accuracy, minScore: best.minScore } };
   const calibration: AskCalibration = {
     ...base,
     dev: { ...report, questions: yesno.length, bank: bankRows.length, seed },
     verify,
-    count: { minScore: best.minScore, iouThreshold: 0.5, accuracyByPrediction: byPred, devAccuracy: best.accuracy, n: countItems.length },
+    count: counting,
   };
   return { calibration, report };
 }
+
+/**
+ * The counting threshold, and the answer's confidence: the dev accuracy among cases with that many objects
+ * (Laplace-smoothed). Dev counting cases all have 2+ objects (captions rarely say "one dog"), so 0 and 1 have no
+ * dev evidence and get the overall dev accuracy.
+ */
+export async function calibrateCounting(count: VqaQuestion[], images: Map<string, AskImage>, quiet?: boolean): Promise<AskCalibration['count']> {
+  const countItems: { coco: string; truth: number; scores: number[] }[] = [];
+  const enCount = count.filter((q) => q.lang === 'en');
+  const bar = progress('dev counting', enCount.length, { quiet });
+  for (const q of enCount) {
+    const coco = routeCoco(q);
+    const classId = COCO_LABELS.indexOf(coco);
+    const { detections } = await images.get(q.image)!.detections();
+    countItems.push({ coco, truth: q.answer as number, scores: countable(detections, classId).map((d) => d.score) });
+    bar.tick();
+  }
+  bar.stop();
+  const grid = Array.from({ length: 27 }, (_, i) => Math.round((0.1 + i * 0.025) * 1000) / 1000);
+  const best = pickCountThreshold(countItems, grid);
+  // Classes with enough dev cases (people, dogs) get their own threshold: their score scales differ.
+  const perClass: Record<string, number> = {};
+  for (const coco of new Set(countItems.map((it) => it.coco))) {
+    const mine = countItems.filter((it) => it.coco === coco);
+    if (mine.length >= MIN_CLASS_CASES) perClass[coco] = pickCountThreshold(mine, grid).minScore;
+  }
+  const thresholdOf = (coco: string) => perClass[coco] ?? best.minScore;
+  const right = (it: (typeof countItems)[number]) => it.scores.filter((s) => s >= thresholdOf(it.coco)).length === it.truth;
+  const accuracy = countItems.filter(right).length / Math.max(1, countItems.length);
+  const byCount = [0, 1, 2, 3, 4].map((k) => {
+    const sel = countItems.filter((it) => Math.min(4, it.truth) === k);
+    return sel.length ? (sel.filter(right).length + 1) / (sel.length + 2) : accuracy;
+  });
+  return { minScore: best.minScore, perClass, iouThreshold: 0.5, accuracyByCount: byCount, devAccuracy: accuracy, n: countItems.length };
+}
+
+/** Dev cases a class needs before it gets a threshold of its own. */
+const MIN_CLASS_CASES = 30;
 
 function routeCoco(q: VqaQuestion): string {
   const route = routeQuestion(q.question);

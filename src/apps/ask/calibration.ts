@@ -11,7 +11,7 @@ import type { AskLang } from './router.js';
  *    from word to word, z-scores share one threshold;
  *  - logistic models from (z, detector score) to P(yes) for COCO objects and from z alone for other phrases,
  *    per question language;
- *  - the detector score threshold for counting and the dev accuracy per predicted count (the answer's confidence).
+ *  - the detector score threshold for counting and the dev accuracy per true count (the answer's confidence).
  * Written by `vlm eval vqa --calibrate` (src/eval/vqa-calibrate.ts).
  */
 export interface Logistic {
@@ -27,7 +27,7 @@ export interface AskCalibration {
   created: string;
   bank: { n: number; dim: number; /** float32 little-endian, base64 */ data: string };
   verify: { coco: Record<AskLang, Logistic>; free: Record<AskLang, Logistic> };
-  count: { minScore: number; iouThreshold: number; /** dev accuracy by predicted count 0,1,2,3,4+ */ accuracyByPrediction: number[]; devAccuracy: number; n: number };
+  count: { minScore: number; /** thresholds of classes with enough dev cases (COCO name -> score) */ perClass?: Record<string, number>; iouThreshold: number; /** dev accuracy among cases with 0, 1, 2, 3, 4+ objects */ accuracyByCount: number[]; devAccuracy: number; n: number };
   /** Dev accuracies of the fitted models (for the record; not read at answer time). */
   dev?: Record<string, unknown>;
 }
@@ -45,7 +45,7 @@ export const FALLBACK_CALIBRATION: Omit<AskCalibration, 'bank'> = {
     coco: { en: { w: [1, 1], b: -1.5 }, zh: { w: [1, 1], b: -1.5 } },
     free: { en: { w: [1.5], b: -2 }, zh: { w: [1.5], b: -2 } },
   },
-  count: { minScore: 0.3, iouThreshold: 0.5, accuracyByPrediction: [0.5, 0.5, 0.5, 0.5, 0.5], devAccuracy: 0.5, n: 0 },
+  count: { minScore: 0.3, iouThreshold: 0.5, accuracyByCount: [0.5, 0.5, 0.5, 0.5, 0.5], devAccuracy: 0.5, n: 0 },
 };
 
 export function readCalibration(path: string = CALIBRATION_PATH): AskCalibration | undefined {

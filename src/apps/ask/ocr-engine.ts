@@ -38,9 +38,12 @@ export function tesseractLangPath(): string {
  */
 const MIN_WORD_CONFIDENCE = 80;
 
-/** A kept word has a letter or digit, and a lone character must be a digit (texture often reads as "I" or "a"). */
-const isWordLike = (t: string) => /[\p{L}\p{N}]/u.test(t) && (t.length > 1 || /\p{N}/u.test(t));
-/** Tesseract reads text best at ~30 px cap height: small images are enlarged first (up to 3x). */
+/**
+ * A kept word has a letter or digit; a lone character must be a digit read with high confidence (texture often
+ * reads as "I", "a" or "2").
+ */
+const isWordLike = (t: string, confidence: number) => /[\p{L}\p{N}]/u.test(t) && (t.length > 1 || (/\p{N}/u.test(t) && confidence >= 90));
+/** Small images with no text found at their own size are read again enlarged to this shorter side (up to 3x). */
 const MIN_SIDE = 600;
 
 let shared: Promise<Worker> | undefined;
@@ -67,17 +70,15 @@ function worker(): Promise<Worker> {
   return shared;
 }
 
-async function toPng(image: ImageInput): Promise<Buffer> {
+async function toPng(image: ImageInput, scaleUp: boolean): Promise<Buffer> {
   const rgb = await decodeImage(image);
-  const scale = Math.min(3, Math.max(1, MIN_SIDE / Math.min(rgb.width, rgb.height)));
+  const scale = scaleUp ? Math.min(3, Math.max(1, MIN_SIDE / Math.min(rgb.width, rgb.height))) : 1;
   let img = sharp(Buffer.from(rgb.data.buffer, rgb.data.byteOffset, rgb.data.byteLength), { raw: { width: rgb.width, height: rgb.height, channels: 3 } });
   if (scale > 1.01) img = img.resize(Math.round(rgb.width * scale), Math.round(rgb.height * scale), { kernel: 'lanczos3' });
   return img.png({ compressionLevel: 1 }).toBuffer();
 }
 
-/** Read the text in an image with tesseract (English). */
-export async function readText(image: ImageInput): Promise<OcrResult> {
-  const png = await toPng(image);
+async function recognise(png: Buffer): Promise<OcrResult> {
   const w = await worker();
   const { data } = await w.recognize(png, {}, { text: true, blocks: true });
   const lines: string[] = [];
@@ -85,7 +86,7 @@ export async function readText(image: ImageInput): Promise<OcrResult> {
   for (const block of data.blocks ?? []) {
     for (const para of block.paragraphs) {
       for (const line of para.lines) {
-        const kept = line.words.filter((wd) => wd.confidence >= MIN_WORD_CONFIDENCE && isWordLike(wd.text));
+        const kept = line.words.filter((wd) => wd.confidence >= MIN_WORD_CONFIDENCE && isWordLike(wd.text, wd.confidence));
         if (kept.length === 0) continue;
         words.push(...kept.map((wd) => ({ text: wd.text, confidence: wd.confidence / 100 })));
         lines.push(kept.map((wd) => wd.text).join(' '));
@@ -94,6 +95,19 @@ export async function readText(image: ImageInput): Promise<OcrResult> {
   }
   const confidence = words.length ? words.reduce((s, wd) => s + wd.confidence, 0) / words.length : 0;
   return { text: lines.join(' '), lines, confidence, words };
+}
+
+/**
+ * Read the text in an image with tesseract (English). At its own size first: enlarging text that is already large
+ * loses it (rendered dev signs: 98/100 read exactly as they are, 93/100 enlarged). Only when nothing is found in a
+ * small image is it read again enlarged, for small print.
+ */
+export async function readText(image: ImageInput): Promise<OcrResult> {
+  const first = await recognise(await toPng(image, false));
+  if (first.words.length > 0) return first;
+  const rgb = await decodeImage(image);
+  if (Math.min(rgb.width, rgb.height) >= MIN_SIDE) return first;
+  return recognise(await toPng(rgb, true));
 }
 
 /** Stop the shared worker (tests and short-lived commands, so the process can exit). */
