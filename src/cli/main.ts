@@ -11,6 +11,7 @@ import { registerServe } from './commands/serve.js';
 import { registerFewshot } from './commands/fewshot.js';
 import { registerCaption } from './commands/caption.js';
 import { registerExplain } from './commands/explain.js';
+import { registerAsk } from './commands/ask.js';
 
 const program = new Command('vlm')
   .description('Vision-language models offline: embed, classify, search, caption and explain images in English and Chinese.')
@@ -30,5 +31,6 @@ registerServe(program);
 registerFewshot(program);
 registerCaption(program);
 registerExplain(program);
+registerAsk(program);
 
 program.parseAsync(process.argv).catch(fail);

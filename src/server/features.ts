@@ -36,7 +36,7 @@ export const FEATURE_INFO: Record<FeatureName, { what: string; issue: string }> 
 /** One line per app; undefined until the app lands. Loaded lazily so startup pays only for what is used. */
 export const FEATURE_LOADERS: { [K in FeatureName]: (() => Promise<Features[K]>) | undefined } = {
   caption: () => import('../apps/caption/feature.js').then((m) => m.captionForServer),
-  ask: undefined,
+  ask: () => import('../apps/ask/feature.js').then((m) => m.askForServer),
   explain: () => import('../apps/explain/feature.js').then((m) => m.explainForServer),
 };
 

@@ -10,6 +10,7 @@ import { action, printJsonLine } from '../run.js';
 import { parsePositiveInt } from '../options.js';
 import { addFewShotEvalOptions, runFewShotEvalCommand, type FewShotEvalCliOptions } from './fewshot.js';
 import { addCaptionEvalOptions, runCaptionEvalCommand, type CaptionEvalCliOptions } from './caption.js';
+import { addVqaEvalOptions, runVqaEvalCommand } from './ask.js';
 
 interface EvalOpts extends FewShotEvalCliOptions, CaptionEvalCliOptions {
   dataset: string; split: string; lang: string; limit?: number; model?: string; json?: boolean; batch: number; save?: boolean;
@@ -20,7 +21,7 @@ export function registerEval(program: Command): void {
   const cmd = program
     .command('eval')
     .description('measure a model on a held-out split (retrieval R@K, zero-shot accuracy, few-shot curves)')
-    .addArgument(new Argument('<task>', 'what to measure').choices(['retrieval', 'zeroshot', 'fewshot', 'caption']))
+    .addArgument(new Argument('<task>', 'what to measure').choices(['retrieval', 'zeroshot', 'fewshot', 'caption', 'vqa']))
     .requiredOption('--dataset <name>', 'retrieval: flickr8k; zeroshot: gtsrb or fashion-mnist; fewshot: gtsrb, fashion-mnist or medpix')
     .option('--split <split>', 'dev or test for flickr8k; test (or train) for zero-shot sets', 'test')
     .option('--lang <lang>', 'captions / prompts: en, zh, or zh-human (Flickr8k test human translations)', 'en')
@@ -30,9 +31,10 @@ export function registerEval(program: Command): void {
     .option('--json', 'print the result as one JSON object on stdout')
     .option('--save', "also store the result in the model folder's eval/ (the model card is generated from those files)");
   // fewshot: the options of `vlm fewshot eval`, and the same code path.
-  addCaptionEvalOptions(addFewShotEvalOptions(cmd))
-    .action(action(async (task: 'retrieval' | 'zeroshot' | 'fewshot' | 'caption', opts: EvalOpts) => {
+  addVqaEvalOptions(addCaptionEvalOptions(addFewShotEvalOptions(cmd)))
+    .action(action(async (task: 'retrieval' | 'zeroshot' | 'fewshot' | 'caption' | 'vqa', opts: EvalOpts) => {
       if (task === 'caption') return runCaptionEvalCommand(opts);
+      if (task === 'vqa') return runVqaEvalCommand(opts);
       if (task === 'fewshot') {
         if (opts.split !== 'test') throw new UsageError(`few-shot support sets come from train and are scored on test: --split must be test (got "${opts.split}")`);
         await runFewShotEvalCommand(opts);
