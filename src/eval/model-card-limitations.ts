@@ -122,7 +122,11 @@ export function safetySection(have: Map<string, EvalRecord>): CardSection {
   const rec = have.get('safety');
   const rows = rec ? ['flickr8k_test', 'demo_photos', 'gtsrb_test', 'medpix_test'].flatMap((k) => {
     const s = rec.result[k] as Row | undefined;
-    return s ? [[String(s.what), String(s.n), `${pct(s.fp_rate_explicit)} ${ci(s.fp_explicit_ci95)}`, `${pct(s.fp_rate_suggestive)} ${ci(s.fp_suggestive_ci95)}`]] : [];
+    if (!s) return [];
+    const counts = Object.entries((s.top_class_counts ?? {}) as Record<string, number>).filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1]);
+    const flagged = ((s.examples_flagged_explicit ?? []) as { file: string }[]).map((e) => e.file).join(', ');
+    return [[String(s.what), String(s.n), `${pct(s.fp_rate_explicit)} ${ci(s.fp_explicit_ci95)}`, `${pct(s.fp_rate_suggestive)} ${ci(s.fp_suggestive_ci95)}`,
+      counts.map(([c, k]) => `${c} ${pct(k / Number(s.n), 0)}%`).join(', '), flagged || '–']];
   }) : [];
   return {
     heading: 'Safety: the image classifier and text checks',
@@ -134,13 +138,16 @@ P(Porn) + P(Hentai) >= 0.5 (level "explicit"); "suggestive" adds P(Sexy).
 
 **What was measured:** false positives on image sets that contain no unsafe images (% flagged, Wilson 95% intervals):
 
-${rows.length ? table(['images (all safe)', 'n', 'flagged, explicit %', 'flagged, suggestive %'], rows) : '(not measured yet: scripts/eval-safety.ts)'}
+${rows.length ? table(['images (all safe)', 'n', 'flagged, explicit %', 'flagged, suggestive %', 'most likely class', 'flagged (explicit)'], rows) : '(not measured yet: scripts/eval-safety.ts)'}
+
+The class it picks is not a reliable description either: on these safe sets it often answers "Drawing" for photographs
+(see the class column), so only the explicit score is used for the policy.
 
 **What was not measured, and cannot be here:** how many unsafe images it catches (recall). No unsafe images exist on
 this offline machine, so its miss rate is unknown to us; the nsfwjs authors' own accuracy figures were not reproduced.
 It judges pixels only: it knows nothing about context, consent, age, violence, hate symbols or text in the image,
-and it was not evaluated on medical, artistic or cultural material beyond the rows above. Swimwear and beach photos are
-what the "suggestive" level flags most, so it is not the default.
+and it was not evaluated on artistic or cultural material beyond the rows above. The flagged files in the table are all
+safe images (at measurement time: a tennis match, a car on a dusty track, a retina photograph, CT/MRI slices).
 Text: every text typed to \`vlm explain\` and \`POST /v1/explain\` goes through one check (src/text/validate.ts): at most
 500 characters, control characters and bidi overrides refused with a message naming them; labels are put into prompt
 templates as plain data (a "{}" or "$&" in a label cannot change the template).${rec ? ` Command: ${code(rec.command)}.` : ''}`,
