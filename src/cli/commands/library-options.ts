@@ -111,7 +111,7 @@ async function recordedModel(store: VectorStore): Promise<string | undefined> {
 export function hitJson(h: LibraryHit, withThumbnail = false): Record<string, unknown> {
   const md = h.metadata;
   const out: Record<string, unknown> = { path: h.path, score: round(h.score), id: h.id, paths: md.paths };
-  for (const key of ['width', 'height', 'size', 'format', 'date', 'dateSource', 'camera', 'gps']) if (md[key] !== undefined) out[key] = md[key];
+  for (const key of ['width', 'height', 'size', 'format', 'date', 'dateSource', 'camera', 'gps', 'safety']) if (md[key] !== undefined) out[key] = md[key];
   if (withThumbnail && md.thumbnail !== undefined) out.thumbnail = md.thumbnail;
   return out;
 }
@@ -124,7 +124,8 @@ export function printHits(hits: LibraryHit[]): void {
   }
   for (const h of hits) {
     const md = h.metadata;
-    const extra = [typeof md.date === 'string' ? md.date.slice(0, 10) : '', typeof md.camera === 'string' ? md.camera : ''].filter(Boolean).join('  ');
+    const flagged = (md.safety as { flagged?: boolean } | undefined)?.flagged ? 'flagged by the safety check' : '';
+    const extra = [typeof md.date === 'string' ? md.date.slice(0, 10) : '', typeof md.camera === 'string' ? md.camera : '', flagged].filter(Boolean).join('  ');
     console.log(`${h.score.toFixed(3).padStart(7)}  ${h.path}${extra ? `  (${extra})` : ''}`);
   }
 }
