@@ -24,11 +24,17 @@ export function fewShotCurveSvg(r: FewShotResult, title?: string): string {
   });
 }
 
+/** How many runs the confusion matrix sums (a shot count that takes the whole train pool runs once). */
+function runs(r: FewShotResult): string {
+  const n = r.confusion ? (r.curves[r.confusion.method]?.find((p) => p.shots === r.confusion?.shots)?.runs.length ?? r.seeds) : r.seeds;
+  return n === 1 ? 'one run' : `${n} seeds summed`;
+}
+
 /** The confusion matrix (rows: true class, columns: predicted) of the best method at the most shots. */
 export function fewShotConfusionSvg(r: FewShotResult, title?: string): string | null {
   if (!r.confusion) return null;
   return heatmap({
-    title: title ?? `${r.name}: ${methodName(r.confusion.method)}, ${r.confusion.shots}-shot, ${r.seeds} seed(s) summed`,
+    title: title ?? `${r.name}: ${methodName(r.confusion.method)}, ${r.confusion.shots}-shot, ${runs(r)}`,
     matrix: r.confusion.matrix, rowLabels: r.names, colLabels: r.names, rowTitle: 'true class', colTitle: 'predicted class',
   });
 }
