@@ -1,3 +1,4 @@
+import { readCalibration } from '../apps/ask/calibration.js';
 import type { CardSection, EvalRecord } from './model-card.js';
 import type { VqaResult } from './vqa-run.js';
 
@@ -20,6 +21,11 @@ export function vqaCardSections(have: Map<string, EvalRecord>): CardSection[] {
     row('counting (detector)', r.count.en, r.count.zh, `mean absolute error EN ${r.count.en.mean_abs_error.toFixed(2)}`),
     row('reading text (OCR, exact match)', r.ocr.en, r.ocr.zh, `case-insensitive EN ${pct(r.ocr.en.exact_case_insensitive)}`),
   ].join('\n');
+  const cal = readCalibration();
+  const dev = cal?.dev as { yesno?: Record<string, { n: number; accuracy: number }> } | undefined;
+  const devLine = cal && dev?.yesno
+    ? `\n\nOn the dev questions it was fitted on (for comparison, not held out): yes/no ${Object.entries(dev.yesno).map(([k, v]) => `${k.replace('_', ' ')} ${pct(v.accuracy)} (n=${v.n})`).join(', ')}; counting ${pct(cal.count.devAccuracy)} (n=${cal.count.n}) at detector score thresholds ${Object.entries(cal.count.perClass ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}, others ${cal.count.minScore}.`
+    : '';
   return [{
     heading: 'Visual question answering (`vlm ask`)',
     text: `\`vlm ask\` routes a question (English or Chinese, by rules) to one skill: the caption decoder ("what is in the
@@ -31,7 +37,7 @@ captions (an object is "yes" when at least 2 of 5 captions mention it, "no" when
 agree on a number word), OCR on text images rendered by us (seeded). Every question is asked in both languages.
 Seed ${r.seed}; ${r.calibrated ? 'dev-calibrated' : 'UNCALIBRATED'}; reproduce with \`${rec.command}\`.
 
-${table}`,
+${table}${devLine}`,
     results: ['vqa'],
   }];
 }
