@@ -27,9 +27,11 @@ export function fewShotCardSection(have: Map<string, EvalRecord>, modelDir: stri
   });
   const text: string[] = [
     'Few-shot adapters (`vlm fewshot train`, `vlm classify --adapter`) on benchmarks the model never saw in training:',
-    'support sets drawn from train, test accuracy in % (mean ± std over 3 seeds; best method in brackets). The',
-    'few-shot methods fit on the frozen tower\'s block-13 features (`tower:b13_gap`, chosen on validation splits carved',
-    'from train), zero-shot on the shared embedding. Details, all methods and the commands: docs/traffic-signs.md, docs/medical.md.',
+    'support sets drawn from train, test accuracy in % (mean ± std over 3 seeds, one run where the support set is the whole',
+    'train folder; best method in brackets). "features" is what the few-shot methods fit on: the shared 256-d embedding, or',
+    'the frozen tower\'s block-13 features (`tower:b13_gap`, chosen on validation splits carved from train); zero-shot always',
+    'uses the embedding. Fashion-MNIST is scored on a seeded 1,000-image subset of its test split. Details, all methods and',
+    'the commands: docs/traffic-signs.md, docs/medical.md.',
     '',
     table(['task', 'features', 'test images', 'chance', 'zero-shot', 'best 4-shot', 'best 16-shot', 'best 40-shot'], rows),
   ];

@@ -170,6 +170,19 @@ export function medicalDoc(have: Map<string, EvalRecord>): string {
     }
     out.push(curveSection(title, x, `fewshot-medpix-${task}.svg`));
     const b16 = best(x.r, 16);
+    const emb = fewshot(have, `fewshot-medpix-${task}-en`);
+    if (emb) {
+      const e16 = best(emb.r, 16);
+      out.push(`The same methods on the model's 256-d embedding instead of the tower features: best 16-shot ${e16.method} ${pct(e16.mean)} ± ${pct(e16.std)}% (\`${emb.rec.command}\`).`, '');
+    }
+    if (task === 'plane') {
+      const mpc = (m: string) => x.r.curves[m as 'probe']?.find((p) => p.shots === 16)?.mean_per_class.mean ?? NaN;
+      out.push(
+        `Most test images are axial, so a classifier that mostly answers "axial" scores well: zero-shot mean per-class accuracy is ${pct(x.r.zero_shot?.mean_per_class ?? NaN)}%`,
+        `against ${x.r.methods.map((m) => `${methodName(m)} ${pct(mpc(m))}%`).join(', ')} at 16 shots (balanced support sets).`,
+        '',
+      );
+    }
     summary.push([title, pct(x.r.zero_shot?.accuracy ?? NaN), `${b16.method} ${pct(b16.mean)} ± ${pct(b16.std)}`, pct(x.r.chance)]);
     if (task === 'modality') {
       out.push(
