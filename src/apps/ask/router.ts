@@ -1,4 +1,4 @@
-import { COLOURS, conceptByKey, findConceptsEn, findConceptsZh, type Concept } from './lexicon.js';
+import { COLOURS, findConceptsEn, findConceptsZh, type Concept } from './lexicon.js';
 
 /**
  * Rules, not a model: which skill answers a question, and about what. A question no rule covers is routed to
@@ -130,10 +130,4 @@ function routeZh(q: string, lang: AskLang): Route {
   }
   if (/什么/.test(s) && /(图|图片|照片)/.test(s)) return { kind: 'caption', lang };
   return unanswerable(lang, '没有听懂这类问题：可以问“图里有什么？”“有狗吗？”“有几个人？”或“上面写着什么？”');
-}
-
-/** The same concept named for a prompt in the other language (a Chinese question verified with English text, and back). */
-export function conceptPhrase(concept: Concept, lang: AskLang): string {
-  const k = conceptByKey(concept.key) ?? concept;
-  return lang === 'zh' ? k.zh[0] ?? k.key : k.key;
 }
