@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeAllFixtures, FIXTURE_KINDS, type Fixture, type FixtureKind } from '../../scripts/fixtures/checkpoints.js';
+import { writeAllFixtures, writeFixture, FIXTURE_KINDS, type Fixture, type FixtureKind } from '../../scripts/fixtures/checkpoints.js';
 import { referenceText, referenceVision } from '../../scripts/fixtures/reference.js';
 import type { Variant } from '../../scripts/fixtures/towers.js';
 import { fromHalf, toHalf } from '../../src/encoders/onnx/float16.js';
@@ -119,6 +119,11 @@ for (const kind of FIXTURE_KINDS) {
       assert.match(enc.id, new RegExp(`^onnx:${kind}:tiny-${kind.replace('_', '-')}:fp32:[0-9a-f]{10}$`));
       assert.equal((await load(f.dir)).id, enc.id, 'id is stable across loads');
       assert.notEqual((await load(f.dir, 'quantized')).id, enc.id, 'variants have distinct ids');
+      // same architecture, config and file sizes, other weights (a fine-tune): another model, another id
+      const other = writeFixture(kind, join(root, `${kind}-other`), { seed: 1000 }); // writeAllFixtures used seeds 1-3
+      const otherId = (await load(other.dir)).id;
+      assert.equal(otherId.slice(0, -10), enc.id.slice(0, -10));
+      assert.notEqual(otherId, enc.id, 'different weights give a different id');
     });
 
     test('embeddings are L2-normalised and deterministic', async () => {

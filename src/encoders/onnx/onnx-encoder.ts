@@ -3,8 +3,8 @@
  * with onnxruntime-node directly. Tower sessions open on first use, so a text-only command never
  * loads the vision graph. Images go through src/image (one decoder for all of vlm).
  */
-import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { preprocessBatch } from '../../image/preprocess.js';
 import type { ImageInput } from '../../image/types.js';
@@ -164,12 +164,36 @@ function configDim(layout: ModelLayout): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-/** Stable across machines and copies: model name, variant, and a hash of config.json plus the graph files' sizes. */
+const SAMPLES = 9;
+const SAMPLE_BYTES = 64 * 1024;
+
+/**
+ * Hashes evenly spaced 64 KiB samples of a graph file: two checkpoints of one architecture (a fine-tune, or
+ * random fixtures) have the same config and sizes but different weights throughout, and reading ~0.6 MB
+ * keeps a cold start fast where hashing a 600 MB file would not.
+ */
+function sampleFile(h: Hash, file: string): void {
+  const size = statSync(file).size;
+  h.update(`${basename(file)}:${size};`);
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(SAMPLE_BYTES);
+    for (let i = 0; i < SAMPLES; i++) {
+      const at = Math.floor(((size - SAMPLE_BYTES) * i) / (SAMPLES - 1));
+      const n = readSync(fd, buf, 0, SAMPLE_BYTES, Math.max(0, at));
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Stable across machines and copies: model name, variant, and a hash of config.json plus samples of the graph files. */
 function encoderId(layout: ModelLayout): string {
   const g = layout.graphs;
   const files = g.kind === 'split' ? [g.text, g.vision] : [g.model];
   const h = createHash('sha256').update(JSON.stringify(layout.config));
-  for (const f of files) h.update(`${basename(f)}:${statSync(f).size};`);
+  for (const f of files) sampleFile(h, f);
   const name = typeof layout.config._name_or_path === 'string' && layout.config._name_or_path ? basename(layout.config._name_or_path) : basename(layout.dir);
   return `onnx:${layout.modelType}:${name}:${layout.variant}:${h.digest('hex').slice(0, 10)}`;
 }
