@@ -1,7 +1,7 @@
 /**
- * Optional apps behind /v1/caption, /v1/ask and /v1/explain. Their routes, schemas and docs exist
- * already; until an app is registered here the route answers 501 saying what is missing. When an app
- * lands, wiring it is one line in FEATURE_LOADERS (an adapter from the app's API to the signature below).
+ * Optional apps behind /v1/caption, /v1/ask and /v1/explain, each wired by one line in FEATURE_LOADERS
+ * (an adapter from the app's API to the signature below). A server embedding vlm may turn one off
+ * (`features: { ask: null }`); its route then answers 501 saying what is missing.
  */
 import type { Encoder, Lang } from '../encoders/encoder.js';
 import type { RgbImage } from '../image/types.js';
@@ -26,6 +26,9 @@ export interface Features {
 
 export type FeatureName = keyof Features;
 
+/** Per feature: an implementation to use instead of the registry's, or null to turn it off. */
+export type FeatureOverrides = { [K in FeatureName]?: Features[K] | null };
+
 /** What each feature is, and where it is being built, for the 501 message. */
 export const FEATURE_INFO: Record<FeatureName, { what: string; issue: string }> = {
   caption: { what: 'image captioning', issue: 'issue 7 (image-to-text)' },
@@ -44,9 +47,10 @@ export const FEATURE_LOADERS: { [K in FeatureName]: (() => Promise<Features[K]>)
 export class FeatureSet {
   private readonly cache = new Map<FeatureName, Promise<unknown>>();
 
-  constructor(private readonly explicit: Partial<Features> = {}) {}
+  constructor(private readonly explicit: FeatureOverrides = {}) {}
 
   available(name: FeatureName): boolean {
+    if (this.explicit[name] === null) return false;
     return this.explicit[name] !== undefined || FEATURE_LOADERS[name] !== undefined;
   }
 
@@ -56,6 +60,7 @@ export class FeatureSet {
 
   async get<K extends FeatureName>(name: K): Promise<Features[K] | undefined> {
     const own = this.explicit[name];
+    if (own === null) return undefined;
     if (own) return own as Features[K];
     const loader = FEATURE_LOADERS[name];
     if (!loader) return undefined;

@@ -1,7 +1,7 @@
 import type { Encoder } from '../encoders/encoder.js';
 import { DEFAULT_IMAGE_LIMITS } from '../image/limits.js';
 import type { VectorStore } from '../store/vector-store.js';
-import type { Features } from './features.js';
+import type { FeatureOverrides } from './features.js';
 
 /** Caps on what one request may cost; every one is an option of `vlm serve`'s server. */
 export interface ServerLimits {
@@ -50,8 +50,8 @@ export interface ServerOptions {
   /** the built web app (web/dist); a hint page is served when it is missing */
   webDir?: string;
   limits?: Partial<ServerLimits>;
-  /** optional apps (caption, ask, explain); default: the registry in features.ts */
-  features?: Partial<Features>;
+  /** optional apps (caption, ask, explain): the registry in features.ts, unless replaced or turned off (null) here */
+  features?: FeatureOverrides;
   /** Fastify's logger (pino) on stderr */
   logger?: boolean;
 }

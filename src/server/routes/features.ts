@@ -13,12 +13,12 @@ interface ExplainBody extends ImageRef { text: string; format?: 'json' | 'png'; 
 
 function notLanded(reply: FastifyReply, name: FeatureName): FastifyReply {
   const { what, issue } = FEATURE_INFO[name];
-  return reply.code(501).send(errorBody(501, `${what} has not landed in this version of vlm yet (${issue}); the endpoint will answer once it does`));
+  return reply.code(501).send(errorBody(501, `${what} is not available on this server (turned off by its operator; see ${issue})`));
 }
 
 /**
- * POST /v1/caption, /v1/ask, /v1/explain: the apps registered in features.ts, 501 until they land.
- * The request is validated either way, so clients can be written against the final contract now.
+ * POST /v1/caption, /v1/ask, /v1/explain: the apps registered in features.ts, 501 when one is turned off.
+ * The request is validated either way.
  */
 export function featureRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const res = (props: Record<string, unknown>) => ({ 200: { type: 'object', properties: props, additionalProperties: true }, 404: errorResponse, 501: errorResponse, ...errors });
