@@ -95,7 +95,7 @@ test('drop an image and get labels for the words typed', { skip, timeout: 60_000
   assert.ok(!(await page.locator('vlm-results .path').allTextContents()).includes('coffee.jpg'));
 });
 
-test('open a detail page from the keyboard: preview, metadata, similar images', { skip, timeout: 60_000 }, async () => {
+test('open a detail page from the keyboard: preview, metadata, caption, heatmap, similar images', { skip, timeout: 180_000 }, async () => {
   await page.goto(`${server.url}/#/search?q=horses`);
   await page.locator('main > p.status', { hasText: 'Results for “horses”' }).waitFor();
   const first = page.locator('vlm-results .card a.thumb').first();
@@ -109,7 +109,15 @@ test('open a detail page from the keyboard: preview, metadata, similar images', 
   assert.match(facts ?? '', /Size\s*\d+ × \d+ px, jpeg/);
   await page.waitForFunction(`(() => { const img = document.querySelector('vlm-detail figure img'); return !!img && img.complete && img.naturalWidth > 0; })()`);
   assert.ok((await page.locator('vlm-detail vlm-results .card').count()) >= 1);
-  assert.match(await page.locator('vlm-detail .muted').first().textContent() ?? '', /Captions and heatmaps appear/);
+  // caption (the default model's decoder) and a heatmap for a typed text (occlusion: the fixture encoder is an ONNX checkpoint)
+  const caption = page.locator('vlm-detail figcaption.caption');
+  await caption.waitFor({ timeout: 60_000 });
+  assert.ok(((await caption.textContent()) ?? '').trim().split(/\s+/).length >= 3, 'a caption of a few words');
+  await page.locator('#explain-text').fill('a horse');
+  await page.locator('#explain-text').press('Enter');
+  const heat = page.locator('vlm-detail figure img[alt^="Heatmap over"]');
+  await heat.waitFor({ timeout: 60_000 });
+  assert.match((await heat.getAttribute('src')) ?? '', /^(blob:|data:image\/png)/);
   await page.screenshot({ path: join(SHOTS, 'detail.png'), fullPage: true });
 });
 
