@@ -1,12 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFixture } from '../../scripts/fixtures/checkpoints.js';
 import { tempDir, writeClipFixture } from '../library/fixtures.js';
 import { drawShape, writePng, type Shape } from './shapes.js';
+import { runNode, type CliRun } from '../cli-run.js';
 
 const cli = fileURLToPath(new URL('./cli-child.js', import.meta.url));
 const tmp = tempDir(after, 'vlm-classify-cli-');
@@ -14,15 +14,8 @@ const support = join(tmp, 'support');
 let modelA: string;
 let modelB: string;
 
-function vlm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function vlm(args: string[]): Promise<CliRun> {
+  return runNode(cli, args, tmp);
 }
 
 const CLASSES: [string, string, Shape][] = [['red_square', 'red', 'square'], ['blue_circle', 'blue', 'circle'], ['green_triangle', 'green', 'triangle']];

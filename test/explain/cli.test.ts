@@ -1,27 +1,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { tempDir, writeClipFixture } from '../library/fixtures.js';
 import { repoRoot } from '../../src/util/paths.js';
+import { runNode, type CliRun } from '../cli-run.js';
 
 const cli = fileURLToPath(new URL('./cli-child.js', import.meta.url));
 const tmp = tempDir(after, 'vlm-explain-cli-');
 const photo = join(repoRoot, 'assets', 'demo', 'cat.jpg');
 let model: string;
 
-function vlm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function vlm(args: string[]): Promise<CliRun> {
+  return runNode(cli, args, tmp);
 }
 
 before(() => {

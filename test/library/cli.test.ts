@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { runNode, type CliRun } from '../cli-run.js';
 import { photoJpeg, tempDir, writeClipFixture, writeFile } from './fixtures.js';
 
 const cli = fileURLToPath(new URL('./cli-child.js', import.meta.url));
@@ -11,21 +11,8 @@ const tmp = tempDir(after);
 const root = join(tmp, 'photos');
 let model: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function vlm(args: string[], cwd = tmp): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function vlm(args: string[], cwd = tmp): Promise<CliRun> {
+  return runNode(cli, args, cwd);
 }
 
 async function json<T = Record<string, unknown>>(args: string[], cwd?: string): Promise<T> {
