@@ -25,16 +25,20 @@ export function solid(w: number, h: number, c: Rgb, channels: 3 | 4 = 3, alpha =
   return sharp({ create: { width: w, height: h, channels, background: { r: c[0], g: c[1], b: c[2], alpha } } });
 }
 
-/** PNG bytes holding only a header (IHDR with a correct CRC), an empty IDAT and IEND. */
-export function pngHeaderOnly(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
+function pngChunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/**
+ * PNG bytes holding a header (IHDR with a correct CRC) that claims width x height RGB, the given IDAT
+ * (empty by default; a few KB of deflated zeros make a decompression bomb's start) and IEND.
+ */
+export function pngHeaderOnly(width: number, height: number, idat: Buffer = Buffer.alloc(0)): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -42,9 +46,9 @@ export function pngHeaderOnly(width: number, height: number): Buffer {
   ihdr[9] = 2; // colour type: RGB
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Buffer.alloc(0)),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 

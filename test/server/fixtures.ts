@@ -14,6 +14,7 @@ import type { VectorStore } from '../../src/store/vector-store.js';
 import { buildServer, type VlmServer } from '../../src/server/app.js';
 import type { ServerOptions } from '../../src/server/options.js';
 import { repoRoot } from '../../src/util/paths.js';
+import { pngHeaderOnly } from '../image/fixtures.js';
 
 export const DEMO = join(repoRoot, 'assets', 'demo');
 export const PHOTOS = ['cat.jpg', 'coffee.jpg', 'dog-bicycle-truck.jpg', 'horses.jpg', 'rocket.jpg'];
@@ -79,34 +80,10 @@ export function multipart(fields: [string, string | { file: Buffer; name: string
   return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
 /**
  * A valid-looking PNG whose header claims width x height (a decompression bomb's calling card):
  * a tiny IDAT that would inflate to gigabytes if anyone tried to decode it.
  */
 export function bombPng(width = 20000, height = 20000): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  const idat = deflateSync(Buffer.alloc(64 * 1024)); // the start of the zero rows; the rest is "missing"
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  return pngHeaderOnly(width, height, deflateSync(Buffer.alloc(64 * 1024))); // the start of the zero rows; the rest is "missing"
 }
