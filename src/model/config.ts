@@ -94,7 +94,20 @@ export interface LossConfig {
   logit_bias_init: number;
 }
 
-export interface TrainingConfig {
+/** AdamW with warmup + cosine and clipping: the optimiser settings every vlm training recipe shares. */
+export interface OptimizerConfig {
+  lr: number;
+  weight_decay: number;
+  beta1: number;
+  beta2: number;
+  warmup_steps: number;
+  /** Final learning rate of the cosine schedule as a fraction of lr. */
+  min_lr_ratio: number;
+  /** Clip the global gradient norm at this value (0 = off). */
+  grad_clip: number;
+}
+
+export interface TrainingConfig extends OptimizerConfig {
   dataset: 'flickr8k';
   /** Caption languages to train on (train split only). */
   langs: ('en' | 'zh')[];
@@ -107,17 +120,8 @@ export interface TrainingConfig {
   epochs: number;
   /** Stop (keeping the best checkpoint) when the wall time would exceed this. */
   max_minutes: number;
-  lr: number;
   /** Learning rate of the token embedding table (sparse AdamW). */
   lr_embeddings: number;
-  weight_decay: number;
-  beta1: number;
-  beta2: number;
-  warmup_steps: number;
-  /** Final learning rate of the cosine schedule as a fraction of lr. */
-  min_lr_ratio: number;
-  /** Clip the global gradient norm at this value (0 = off). */
-  grad_clip: number;
   /** Early stopping: epochs without a better dev mean recall. */
   patience: number;
   /** Dev languages the selection metric averages over. */

@@ -2,17 +2,11 @@ import { decodeImage } from '../image/decode.js';
 import { preprocessImage } from '../image/preprocess.js';
 import type { ImageInput } from '../image/types.js';
 import { NUM_COCO_CLASSES } from './detector-labels.js';
+import type { ScoredBox } from './detector-nms.js';
 import { tf } from './tf.js';
 
 /** One raw centernet candidate: box corners normalised to 0..1, 0-based COCO class id. */
-export interface Candidate {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-  score: number;
-  classId: number;
-}
+export type Candidate = ScoredBox;
 
 export interface CenternetOutput {
   /** The graph's own top-100 heatmap peaks (it does the 3x3 max-pool peak picking and top-k inside). */

@@ -163,28 +163,22 @@ export class PgVectorStore implements VectorStore {
   private async createTable(dim: number): Promise<void> {
     const t = this.table;
     const ix = (suffix: string) => this.indexName(suffix);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${t} (
-           id text PRIMARY KEY,
-           embedding vector(${dim}) NOT NULL,
-           metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
-           path text,
-           taken_at timestamptz)`,
-      );
-      if (this.kind === 'hnsw') await client.query(this.annIndexSql(0));
-      // text_pattern_ops lets `path LIKE 'prefix%'` use the index in any collation
-      await client.query(`CREATE INDEX IF NOT EXISTS ${ix('path')} ON ${t} (path text_pattern_ops)`);
-      await client.query(`CREATE INDEX IF NOT EXISTS ${ix('taken_at')} ON ${t} (taken_at)`);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    await withClient(this.pool, (client) =>
+      inTransaction(client, async () => {
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${t} (
+             id text PRIMARY KEY,
+             embedding vector(${dim}) NOT NULL,
+             metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+             path text,
+             taken_at timestamptz)`,
+        );
+        if (this.kind === 'hnsw') await client.query(this.annIndexSql(0));
+        // text_pattern_ops lets `path LIKE 'prefix%'` use the index in any collation
+        await client.query(`CREATE INDEX IF NOT EXISTS ${ix('path')} ON ${t} (path text_pattern_ops)`);
+        await client.query(`CREATE INDEX IF NOT EXISTS ${ix('taken_at')} ON ${t} (taken_at)`);
+      }),
+    );
     const stored = await PgVectorStore.storedDim(this.pool, this.tableName);
     if (stored !== dim) throw dimMismatch(this.where(), stored ?? -1, dim);
     this._dim = dim;
@@ -229,18 +223,15 @@ export class PgVectorStore implements VectorStore {
    * index scans (pgvector >= 0.8; older servers ignore it) so filtered queries still return k rows.
    */
   private async withSearchClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
+    return withClient(this.pool, async (client) => {
       if (!this.tuned.has(client)) {
         await client.query(`SET hnsw.ef_search = ${this.opts.efSearch}`);
         await client.query(`SET ivfflat.probes = ${this.opts.probes}`);
         await client.query(`SET ${this.kind}.iterative_scan = relaxed_order`).catch(() => undefined);
         this.tuned.add(client);
       }
-      return await fn(client);
-    } finally {
-      client.release();
-    }
+      return fn(client);
+    });
   }
 
   async upsert(items: VectorItem[]): Promise<void> {
@@ -251,32 +242,26 @@ export class PgVectorStore implements VectorStore {
     const dim = this._dim ?? batch[0].vector.length;
     for (const item of batch) checkVector(this.where(), item.vector, dim);
     if (this._dim === undefined) await this.createTable(dim);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
-        const chunk = batch.slice(i, i + INSERT_CHUNK);
-        const params: unknown[] = [];
-        const rows = chunk.map((item) => {
-          const t = metadataTakenAt(item.metadata);
-          params.push(item.id, vectorLiteral(item.vector), JSON.stringify(item.metadata ?? {}), metadataPath(item.metadata), t === null ? null : new Date(t));
-          const b = params.length - 5;
-          return `($${b + 1}, $${b + 2}::vector, $${b + 3}::jsonb, $${b + 4}, $${b + 5}::timestamptz)`;
-        });
-        await client.query(
-          `INSERT INTO ${this.table} (id, embedding, metadata, path, taken_at) VALUES ${rows.join(', ')}
-           ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata,
-             path = EXCLUDED.path, taken_at = EXCLUDED.taken_at`,
-          params,
-        );
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    await withClient(this.pool, (client) =>
+      inTransaction(client, async () => {
+        for (let i = 0; i < batch.length; i += INSERT_CHUNK) {
+          const chunk = batch.slice(i, i + INSERT_CHUNK);
+          const params: unknown[] = [];
+          const rows = chunk.map((item) => {
+            const t = metadataTakenAt(item.metadata);
+            params.push(item.id, vectorLiteral(item.vector), JSON.stringify(item.metadata ?? {}), metadataPath(item.metadata), t === null ? null : new Date(t));
+            const b = params.length - 5;
+            return `($${b + 1}, $${b + 2}::vector, $${b + 3}::jsonb, $${b + 4}, $${b + 5}::timestamptz)`;
+          });
+          await client.query(
+            `INSERT INTO ${this.table} (id, embedding, metadata, path, taken_at) VALUES ${rows.join(', ')}
+             ON CONFLICT (id) DO UPDATE SET embedding = EXCLUDED.embedding, metadata = EXCLUDED.metadata,
+               path = EXCLUDED.path, taken_at = EXCLUDED.taken_at`,
+            params,
+          );
+        }
+      }),
+    );
   }
 
   async delete(ids: string[]): Promise<void> {
@@ -315,17 +300,11 @@ export class PgVectorStore implements VectorStore {
     const sessionWidth = this.kind === 'ivfflat' ? this.opts.probes : this.opts.efSearch;
     const rows = await this.withSearchClient(async (client) => {
       if (width.value === sessionWidth) return (await client.query<Row>(sql, params)).rows;
-      // a wider search for this query only
-      await client.query('BEGIN');
-      try {
+      // a wider search for this query only (set_config(..., true) lasts until the transaction ends)
+      return inTransaction(client, async () => {
         await client.query(`SELECT set_config($1, $2, true)`, [width.setting, String(width.value)]);
-        const r = (await client.query<Row>(sql, params)).rows;
-        await client.query('COMMIT');
-        return r;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
+        return (await client.query<Row>(sql, params)).rows;
+      });
     });
     const hits = rows.map((r) => ({ id: r.id, score: 1 - Number(r.distance), metadata: r.metadata ?? {} }));
     // hits are sorted by score, so dropping those under minScore after the cut equals filtering before it
@@ -366,17 +345,14 @@ export class PgVectorStore implements VectorStore {
   async optimize(): Promise<void> {
     this.assertOpen();
     if (this._dim === undefined) return;
-    const client = await this.pool.connect();
-    try {
+    await withClient(this.pool, async (client) => {
       // (re)creates the ANN index after dropAnnIndex() or a bulk load; a no-op when it exists
       await client.query(`SET maintenance_work_mem = '${BUILD_MEMORY}'`).catch(() => undefined);
       const rows = this.kind === 'ivfflat' ? Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.table}`)).rows[0].n) : 0;
       await client.query(this.annIndexSql(rows));
       await client.query('RESET maintenance_work_mem');
       await client.query(`ANALYZE ${this.table}`);
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
@@ -399,4 +375,27 @@ export class PgVectorStore implements VectorStore {
 
 export function openPgVectorStore(spec: string, options: PgVectorStoreOptions = {}): Promise<PgVectorStore> {
   return PgVectorStore.open(spec, options);
+}
+
+/** One pooled connection for fn, always released. */
+async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}
+
+/** fn between BEGIN and COMMIT; any error rolls back (best effort) and is rethrown. */
+async function inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await fn();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { OptimizerConfig } from '../model/config.js';
 import type { CaptionDecoderConfig } from '../model/caption-config.js';
 import { beamSearch } from '../model/caption-beam.js';
 import { copyCaptionWeights, createCaptionModel, saveCaptionModel, type CaptionModel } from '../model/caption-model.js';
@@ -20,7 +21,7 @@ import { lrAt } from './schedule.js';
 export interface CaptionRecipe {
   name: string;
   model: Pick<CaptionDecoderConfig, 'tower' | 'tap' | 'd_model' | 'layers' | 'heads' | 'mlp_ratio' | 'dropout' | 'max_length'>;
-  training: {
+  training: OptimizerConfig & {
     langs: CaptionLang[];
     min_count: number;
     seed: number;
@@ -34,13 +35,6 @@ export interface CaptionRecipe {
     flip_augment: boolean;
     epochs: number;
     max_minutes: number;
-    lr: number;
-    weight_decay: number;
-    beta1: number;
-    beta2: number;
-    warmup_steps: number;
-    min_lr_ratio: number;
-    grad_clip: number;
     label_smoothing: number;
     patience: number;
     dev_images: number;
