@@ -17,6 +17,7 @@ import { registerErrorHandling } from './plugins/errors.js';
 import { registerWeb } from './plugins/web.js';
 import { WorkQueue } from './queue.js';
 import { LibraryRoots } from './roots.js';
+import { SafetyGate } from './safety.js';
 import { classifyRoutes } from './routes/classify.js';
 import { dupesRoutes } from './routes/dupes.js';
 import { embeddingsRoutes } from './routes/embeddings.js';
@@ -61,7 +62,7 @@ export async function buildServer(opts: ServerOptions): Promise<VlmServer> {
   registerAuth(app, opts.apiKey);
 
   const roots = new LibraryRoots(opts.roots);
-  const library = new Library(opts.store, roots, opts.encoder, { model: opts.model, dbPath: opts.dbPath });
+  const library = new Library(opts.store, roots, opts.encoder, { model: opts.model, dbPath: opts.dbPath, safety: new SafetyGate(opts.safety) });
   const ctx: ServerContext = {
     encoder: opts.encoder,
     library,

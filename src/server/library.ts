@@ -10,6 +10,7 @@ import { walkImages } from '../apps/library/walk.js';
 import type { VectorItem, VectorStore } from '../store/vector-store.js';
 import { HttpError, notFound } from './http-errors.js';
 import type { LibraryRoots } from './roots.js';
+import { SafetyGate } from './safety.js';
 
 export interface IndexProgress {
   /** folders being indexed (as shown to clients) */
@@ -32,6 +33,8 @@ export interface IndexSummary {
   images: number;
   seconds: number;
   interrupted: boolean;
+  /** the safety policy the job ran under ('off': no check) */
+  safety: string;
 }
 
 /** One run over some folders. Emits 'progress' (IndexProgress), then 'done' (IndexSummary[]) or 'failed' (Error). */
@@ -70,8 +73,13 @@ export class Library {
     readonly store: VectorStore,
     readonly roots: LibraryRoots,
     readonly encoder: Encoder,
-    private readonly opts: { model?: string; dbPath?: string } = {},
+    private readonly opts: { model?: string; dbPath?: string; safety?: SafetyGate } = {},
   ) {}
+
+  /** the image safety check applied to every image this library indexes (default: flag, as `vlm index`) */
+  get safety(): SafetyGate {
+    return (this.opts.safety ??= new SafetyGate());
+  }
 
   /** Starts indexing the folders (already checked to be inside the roots), or returns the job already running. */
   index(folders: string[]): IndexJob {
@@ -90,15 +98,16 @@ export class Library {
         let found = 0;
         for (const f of folders) found += (await walkImages(f, { exclude: this.exclude() })).files.length;
         j.update({ found });
+        const safety = await this.safety.forIndexing();
         const out: IndexSummary[] = [];
         for (const root of folders) {
           const r: IndexReport = await indexLibrary({
             root, store: this.store, encoder: this.encoder, model: this.opts.model, quiet: true,
-            commitEvery: 8, commitSeconds: 2, exclude: this.exclude(), signal: this.abort.signal,
+            commitEvery: 8, commitSeconds: 2, exclude: this.exclude(), signal: this.abort.signal, safety,
           });
           out.push({
             folder: this.roots.display(root) || '.',
-            indexed: r.indexed, unchanged: r.unchanged, removed: r.removed, images: r.images, seconds: r.seconds, interrupted: r.interrupted,
+            indexed: r.indexed, unchanged: r.unchanged, removed: r.removed, images: r.images, seconds: r.seconds, interrupted: r.interrupted, safety: this.safety.policy,
             skipped: r.skipped.map((s) => ({ path: this.roots.display(s.path), reason: s.reason.replaceAll(s.path, this.roots.display(s.path)) })),
           });
         }
@@ -122,6 +131,7 @@ export class Library {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.job?.finished;
+    this.opts.safety?.dispose();
   }
 
   async item(id: string): Promise<VectorItem> {

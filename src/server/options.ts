@@ -2,6 +2,7 @@ import type { Encoder } from '../encoders/encoder.js';
 import { DEFAULT_IMAGE_LIMITS } from '../image/limits.js';
 import type { VectorStore } from '../store/vector-store.js';
 import type { FeatureOverrides } from './features.js';
+import type { ServerSafety } from './safety.js';
 
 /** Caps on what one request may cost; every one is an option of `vlm serve`'s server. */
 export interface ServerLimits {
@@ -52,6 +53,11 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** optional apps (caption, ask, explain): the registry in features.ts, unless replaced or turned off (null) here */
   features?: FeatureOverrides;
+  /**
+   * the image safety check on everything the server indexes (nsfwjs, as `vlm index --safety`):
+   * default { policy: 'flag' }; 'off' indexes without it
+   */
+  safety?: ServerSafety | 'off';
   /** Fastify's logger (pino) on stderr */
   logger?: boolean;
 }

@@ -20,6 +20,8 @@ export function apiHit(h: LibraryHit, roots: LibraryRoots): ApiHit {
   if (typeof md.width === 'number') out.width = md.width;
   if (typeof md.height === 'number') out.height = md.height;
   if (typeof md.date === 'string') out.date = md.date;
+  const s = md.safety as { flagged?: unknown; unsafe?: unknown; top?: unknown } | undefined;
+  if (s && typeof s.flagged === 'boolean') out.safety = { flagged: s.flagged, unsafe: s.unsafe, top: s.top };
   return out;
 }
 

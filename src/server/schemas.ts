@@ -36,6 +36,11 @@ export const hit = {
     height: { type: 'integer' },
     date: { type: 'string' },
     thumbnail: { type: 'string', description: 'URL of a small preview' },
+    safety: {
+      type: 'object',
+      description: 'the safety check\'s verdict when the image was indexed with it (flagged: the classifier called it unsafe)',
+      properties: { flagged: { type: 'boolean' }, unsafe: { type: 'number' }, top: { type: 'string' } },
+    },
   },
   required: ['id', 'path', 'score'],
 } as const;

@@ -15,6 +15,7 @@ import { repoRoot } from '../util/paths.js';
 import { buildServer, type VlmServer } from './app.js';
 import { DEMO_DIR, demoDbPath } from './data-dir.js';
 import type { ServerLimits } from './options.js';
+import { parseServerSafety, type ServerSafety } from './safety.js';
 
 export interface StartOptions {
   port?: number;
@@ -34,6 +35,8 @@ export interface StartOptions {
   limits?: Partial<ServerLimits>;
   webDir?: string;
   logger?: boolean;
+  /** the image safety check of indexing: default $VLM_SAFETY (flag|hide|refuse|off[:explicit|suggestive]), else flag */
+  safety?: ServerSafety | 'off';
   /** progress lines on stderr (default true) */
   verbose?: boolean;
 }
@@ -50,13 +53,14 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     if (!existsSync(r) || !statSync(r).isDirectory()) throw new UsageError(`--library ${r}: not a folder`);
   }
   const say = (msg: string) => { if (o.verbose !== false) log(`vlm serve: ${msg}`); };
+  const safety = o.safety ?? (process.env.VLM_SAFETY ? parseServerSafety(process.env.VLM_SAFETY) : undefined);
   const encoder = o.encoder ?? await loadEncoder(o.model);
   const db = o.db ?? (o.library?.length ? defaultDbPath(roots[0]) : demoDbPath(encoder.id));
   const store = await openLibraryForIndexing(roots[0], db, encoder.dim);
   let server: VlmServer;
   try {
     server = await buildServer({
-      encoder, store, roots, host, model: o.model, apiKey: o.apiKey, corsOrigins: o.corsOrigins, limits: o.limits, logger: o.logger,
+      encoder, store, roots, host, model: o.model, apiKey: o.apiKey, corsOrigins: o.corsOrigins, limits: o.limits, logger: o.logger, safety,
       dbPath: isPostgresSpec(db) ? undefined : resolve(db),
       webDir: o.webDir ?? join(repoRoot, 'web', 'dist'),
     });
@@ -78,7 +82,7 @@ export async function startServer(o: StartOptions = {}): Promise<RunningServer> 
     });
     job.on('done', (r: { indexed: number; unchanged: number; skipped: unknown[] }[]) => {
       const sum = (k: 'indexed' | 'unchanged') => r.reduce((s, x) => s + x[k], 0);
-      say(`index ready: ${sum('indexed')} new, ${sum('unchanged')} unchanged, ${r.reduce((s, x) => s + x.skipped.length, 0)} skipped`);
+      say(`index ready: ${sum('indexed')} new, ${sum('unchanged')} unchanged, ${r.reduce((s, x) => s + x.skipped.length, 0)} skipped (safety check: ${server.library.safety.policy})`);
     });
     job.on('failed', (e: Error) => say(`indexing failed: ${e.message}`));
   }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { action } from '../run.js';
 import { parseList, parsePositiveInt } from '../options.js';
+import { parseServerSafety, type ServerSafety } from '../../server/safety.js';
 
 interface ServeOpts {
   port: number;
@@ -16,6 +17,7 @@ interface ServeOpts {
   concurrency: number;
   queue: number;
   log?: boolean;
+  safety?: ServerSafety | 'off';
 }
 
 function parsePort(value: string): number {
@@ -42,6 +44,9 @@ export function registerServe(program: Command): void {
     .option('--concurrency <n>', 'model/store jobs at once', parsePositiveInt, 2)
     .option('--queue <n>', 'jobs waiting before new requests get 503 + Retry-After', parsePositiveInt, 32)
     .option('--log', 'log every request (JSON lines on stdout)')
+    .option('--safety <policy>', 'nsfwjs check of indexed images: flag (default; mark), hide (leave out of searches), refuse (do not index) or off; also $VLM_SAFETY', (v: string) => {
+      try { return parseServerSafety(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+    })
     .action(action(async (opts: ServeOpts) => {
       const { startServer } = await import('../../server/start.js');
       const server = await startServer({
@@ -54,6 +59,7 @@ export function registerServe(program: Command): void {
         corsOrigins: opts.cors ? parseList(opts.cors) : undefined,
         index: opts.index,
         logger: opts.log,
+        safety: opts.safety,
         limits: { maxUploadBytes: opts.maxUploadMb * 1024 * 1024, timeoutMs: opts.timeout * 1000, concurrency: opts.concurrency, maxQueued: opts.queue },
       });
       const stop = () => {

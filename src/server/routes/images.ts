@@ -15,7 +15,7 @@ const MIME: Record<string, string> = {
 };
 
 /** Metadata a client may see: no absolute paths, no inline thumbnail, no per-copy file stats. */
-const PUBLIC_FIELDS = ['width', 'height', 'format', 'size', 'date', 'dateSource', 'takenAt', 'camera', 'gps', 'encoder'] as const;
+const PUBLIC_FIELDS = ['width', 'height', 'format', 'size', 'date', 'dateSource', 'takenAt', 'camera', 'gps', 'encoder', 'safety'] as const;
 
 /** GET /v1/images/:id (thumbnail, resized preview or the original file) and /v1/images/:id/info (metadata). */
 export function imageRoutes(app: FastifyInstance, ctx: ServerContext): void {
