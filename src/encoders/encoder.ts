@@ -1,3 +1,4 @@
+import type { PreprocessSpec } from '../image/preprocess.js';
 import type { ImageInput } from '../image/types.js';
 
 export type Lang = 'en' | 'zh';
@@ -22,6 +23,12 @@ export interface Encoder {
    * the probabilities the model was trained to produce. Zero-shot classification uses it as the default temperature.
    */
   readonly logitScale?: number;
+  /**
+   * How embedImages turns every input into model pixels, when that is one fixed preprocessImage spec (our native
+   * towers). An RgbImage already at spec.width x spec.height passes through it unchanged, so a caller that decodes with
+   * this spec itself (the library indexer, which also needs a thumbnail) shares one decode without changing an embedding.
+   */
+  readonly imagePreprocess?: PreprocessSpec;
   embedImages(inputs: ImageInput[]): Promise<Float32Array[]>;
   embedTexts(texts: string[], opts?: EmbedTextOptions): Promise<Float32Array[]>;
   dispose(): Promise<void> | void;

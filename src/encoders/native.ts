@@ -249,6 +249,8 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
     dim: config.embed_dim,
     logitScale,
     runtimes,
+    // one tower: every image goes through exactly this resize (several towers would each need their own)
+    ...(towers.size === 1 ? { imagePreprocess: [...towers.values()][0].preprocess } : {}),
     async embedImages(inputs) {
       if (inputs.length === 0) return [];
       const { feats, flipped } = await features(inputs);

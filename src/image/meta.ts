@@ -59,6 +59,14 @@ export async function readImageMeta(path: string): Promise<ImageMeta> {
     throw decodeError(e, path);
   }
   if (!isSupported(m)) throw new InputError(`${path}: unsupported image format '${formatName(m)}' (supported: ${SUPPORTED_FORMATS})`);
+  return imageMetaFromHeader(path, m, bytes);
+}
+
+/**
+ * The same facts from a header sharp has already read (e.g. while decoding the file's bytes), so a
+ * caller that decodes anyway does not parse the header twice. `bytes` is the file size.
+ */
+export async function imageMetaFromHeader(path: string, m: Metadata, bytes: number): Promise<ImageMeta> {
   const meta: ImageMeta = {
     width: m.autoOrient?.width ?? m.width ?? 0,
     height: m.autoOrient?.height ?? m.height ?? 0,

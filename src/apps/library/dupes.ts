@@ -65,6 +65,8 @@ interface Row {
   id: string;
   vector: Float32Array;
   hash?: [number, number];
+  /** phashVersion: hashes are compared only within one version */
+  hashVersion: number;
   files: DupeFile[];
 }
 
@@ -79,7 +81,10 @@ export async function findDuplicates(store: VectorStore, opts: DupesOptions = {}
   const allPairs = rows.length <= (opts.allPairsUpTo ?? 3000);
   if (allPairs) linkAllPairs(rows, threshold, uf);
   else await linkNeighbours(store, rows, threshold, neighbours, uf, opts.quiet);
-  for (const [i, j] of closeHashPairs(rows.map((r) => r.hash), hashDistance)) uf.union(i, j);
+  // a library indexed partly before the pHash changed holds two kinds of hash: pair each kind only with itself
+  for (const v of new Set(rows.map((r) => r.hashVersion))) {
+    for (const [i, j] of closeHashPairs(rows.map((r) => (r.hashVersion === v ? r.hash : undefined)), hashDistance)) uf.union(i, j);
+  }
 
   const groups: DupeGroup[] = [];
   for (const members of uf.groups(1)) {
@@ -90,7 +95,7 @@ export async function findDuplicates(store: VectorStore, opts: DupesOptions = {}
     for (const f of ranked) {
       const row = rows[members.find((i) => rows[i].id === f.id)!];
       f.similarity = row === keeperRow ? 1 : round(dot(keeperRow.vector, row.vector));
-      if (row.hash && keeperRow.hash) f.hashDistance = hammingWords(row.hash, keeperRow.hash);
+      if (row.hash && keeperRow.hash && row.hashVersion === keeperRow.hashVersion) f.hashDistance = hammingWords(row.hash, keeperRow.hash);
     }
     groups.push({ kind: members.length === 1 ? 'exact' : 'near', keeper: ranked[0].path, reason, files: ranked });
   }
@@ -114,7 +119,8 @@ async function loadRows(store: VectorStore, pathPrefix?: string): Promise<Row[]>
     for (const item of batch) {
       const files = dupeFiles(item).filter((f) => pathPrefix === undefined || f.path.startsWith(pathPrefix));
       const hash = isPerceptualHash(item.metadata.phash) ? hashWords(item.metadata.phash) : undefined;
-      if (files.length) rows.push({ id: item.id, vector: item.vector, hash, files });
+      const hashVersion = typeof item.metadata.phashVersion === 'number' ? item.metadata.phashVersion : 1;
+      if (files.length) rows.push({ id: item.id, vector: item.vector, hash, hashVersion, files });
     }
   }
   return rows;

@@ -5,12 +5,14 @@
  *
  *   1. read the store's rows (copies per image, no vectors) and walk the folder;
  *   2. files whose size and mtime match a stored copy are unchanged and not read;
- *   3. the others are read and hashed; known content only gains a copy, new content is decoded
- *      (header, EXIF, thumbnail) while the encoder embeds the previous batch, then written;
+ *   3. the others are read and hashed; known content only gains a copy, new content is decoded once
+ *      (header, EXIF, the encoder's input pixels, thumbnail, pHash) while the encoder embeds the
+ *      previous batch, then written;
  *   4. copies that vanished are dropped, images left without copies deleted, changed copy lists rewritten.
  */
 import { resolve, sep } from 'node:path';
 import type { Encoder } from '../../encoders/encoder.js';
+import type { ImageInput } from '../../image/types.js';
 import type { VectorItem, VectorStore } from '../../store/vector-store.js';
 import { InputError } from '../../util/errors.js';
 import { refusal, safetyVerdicts, type IndexSafety } from '../safety/index-hook.js';
@@ -76,7 +78,7 @@ export interface IndexReport {
 type Prepared =
   | { kind: 'skip'; file: DiskFile; reason: string }
   | { kind: 'copy'; file: DiskFile; id: string }
-  | { kind: 'new'; file: DiskFile; id: string; data: Buffer; facts: ImageFacts };
+  | { kind: 'new'; file: DiskFile; id: string; data: Buffer; facts: ImageFacts; input: ImageInput };
 
 const UPDATE_CHUNK = 256;
 
@@ -131,7 +133,8 @@ export async function indexLibrary(opts: IndexOptions): Promise<IndexReport> {
     if (state.files.has(id) || claimed.has(id)) return { kind: 'copy', file, id };
     claimed.add(id);
     try {
-      return { kind: 'new', file, id, data, facts: await imageFacts(file.path, data) };
+      const { facts, input } = await imageFacts(file.path, data, encoder.imagePreprocess);
+      return { kind: 'new', file, id, data, facts, input };
     } catch (e) {
       // never fatal: whatever goes wrong with one file is reported with it
       const reason = e instanceof InputError ? e.message : `cannot decode (${e instanceof Error ? e.message : String(e)})`;
@@ -159,10 +162,10 @@ export async function indexLibrary(opts: IndexOptions): Promise<IndexReport> {
     await previous;
   };
   const embed = async (batch: Extract<Prepared, { kind: 'new' }>[]): Promise<void> => {
-    const byData = new Map(batch.map((b) => [b.data, b]));
+    const byInput = new Map(batch.map((b) => [b.input, b]));
     const verdicts = opts.safety ? await safetyVerdicts(opts.safety, batch.map((b) => b.data)) : undefined;
-    for await (const r of embedImagesSafely(encoder, batch.map((b) => b.data), batch.length)) {
-      const p = byData.get(r.item)!;
+    for await (const r of embedImagesSafely(encoder, batch.map((b) => b.input), batch.length)) {
+      const p = byInput.get(r.item)!;
       const verdict = verdicts?.[batch.indexOf(p)];
       const refused = opts.safety && refusal(opts.safety, verdict);
       if ('error' in r || refused) {

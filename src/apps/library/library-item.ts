@@ -35,6 +35,8 @@ export interface LibraryMetadata {
   thumbnail?: string;
   /** 64-bit perceptual hash (16 hex digits), see perceptual-hash.ts: near-duplicate detection */
   phash?: string;
+  /** how phash was computed (perceptual-hash.ts PHASH_VERSION); absent = 1. Only hashes of one version are compared. */
+  phashVersion?: number;
   /** Encoder.id of the model that made the vector: one library never mixes models */
   encoder: string;
   /** the --model folder used, when one was given (helps the "wrong model" error say which to pass) */
@@ -46,6 +48,7 @@ export interface ImageFacts {
   meta: ImageMeta;
   thumbnail?: string;
   phash?: string;
+  phashVersion?: number;
 }
 
 /** Sorted, deduplicated by path; the primary path is the first. */
@@ -77,7 +80,10 @@ export function buildMetadata(files: LibraryFile[], facts: ImageFacts, encoder: 
   if (meta.camera) md.camera = meta.camera;
   if (meta.gps) md.gps = meta.gps;
   if (facts.thumbnail) md.thumbnail = facts.thumbnail;
-  if (facts.phash) md.phash = facts.phash;
+  if (facts.phash) {
+    md.phash = facts.phash;
+    if (facts.phashVersion !== undefined) md.phashVersion = facts.phashVersion;
+  }
   if (encoder.model) md.model = encoder.model;
   return md;
 }

@@ -4,7 +4,16 @@
  * photos differ in ~20 of 64. `vlm dupes` uses it next to the embedding, because a semantic embedding
  * can drift a lot for a small or heavily compressed copy (measured: scripts/calibrate-dupes.ts).
  */
-import sharp from 'sharp';
+import { decodeInside, resizeArea } from '../../image/thumbnail-pixels.js';
+import type { RgbImage } from '../../image/types.js';
+import { THUMBNAIL_SIZE } from './thumbnail-spec.js';
+
+/**
+ * Stored next to the hash (metadata.phashVersion; absent = 1). Version 1 re-decoded the WebP thumbnail
+ * and let libvips shrink it to 32x32; version 2 averages the raw thumbnail pixels in memory. The two
+ * differ by a few bits for the same photo, so hashes of different versions are never compared.
+ */
+export const PHASH_VERSION = 2;
 
 const N = 32;
 const K = 8;
@@ -12,10 +21,33 @@ const K = 8;
 const COS = new Float64Array(K * N);
 for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) COS[k * N + n] = Math.cos(((2 * n + 1) * k * Math.PI) / (2 * N));
 
-/** 16 hex digits; the image is any encoded image sharp reads (the library hashes its thumbnail). */
+/** 16 hex digits of any encoded image sharp reads: the hash of its library thumbnail's pixels. */
 export async function perceptualHash(image: Buffer): Promise<string> {
-  const px = await sharp(image).greyscale().resize(N, N, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
-  return hashPixels(px);
+  return hashRgb((await decodeInside(image, THUMBNAIL_SIZE)).pixels);
+}
+
+/** sRGB 0..255 -> linear light 0..1 */
+const LINEAR = Float64Array.from({ length: 256 }, (_, i) => (i <= 10 ? i / 255 / 12.92 : ((i / 255 + 0.055) / 1.055) ** 2.4));
+/** linear light in 4096 steps -> sRGB 0..255 (steps fine enough to land on the nearest level) */
+const ENCODE = Uint8Array.from({ length: 4096 }, (_, i) => {
+  const y = i / 4095;
+  return Math.round(255 * (y <= 0.0031308 ? 12.92 * y : 1.055 * y ** (1 / 2.4) - 0.055));
+});
+
+/**
+ * pHash (version 2) of decoded pixels, e.g. a thumbnail already in memory: luminance (Rec. 709, in
+ * linear light, then sRGB-encoded as libvips' greyscale does; gamma-space luma moved 2-3x more bits
+ * under recompression), area-averaged to 32x32 (aspect squashed, so every size of a photo lands on the same grid).
+ */
+export function hashRgb(img: RgbImage): string {
+  const n = img.width * img.height;
+  const grey = new Uint8Array(n);
+  const d = img.data;
+  for (let i = 0, k = 0; i < n; i++, k += 3) {
+    const y = 0.2126 * LINEAR[d[k]] + 0.7152 * LINEAR[d[k + 1]] + 0.0722 * LINEAR[d[k + 2]];
+    grey[i] = ENCODE[Math.round(y * 4095)];
+  }
+  return hashPixels(resizeArea({ width: img.width, height: img.height, data: grey }, N, N, 1).data);
 }
 
 /** pHash of N x N grey pixels. */
