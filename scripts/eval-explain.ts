@@ -7,15 +7,17 @@
  *     with bootstrap 95% intervals of each method's margin over the random map (per pair, paired).
  *
  *   nice -n 10 node dist/scripts/eval-explain.js [--pairs 200] [--composites 100] [--seed 1] [--model DIR] [--only dense|occlusion [--resume]]
+ *   nice -n 10 node dist/scripts/eval-explain.js --dev --composites 200 --seed 2   (choose dense settings on dev composites)
  */
 import { parseArgs } from 'node:util';
 import { loadEncoder } from '../src/encoders/load.js';
-import { explainerFor, heatmap, occlusionMap, peak, type Heatmap } from '../src/apps/explain/index.js';
+import { DENSE_DEFAULTS, explainerFor, heatmap, occlusionMap, peak, type Heatmap } from '../src/apps/explain/index.js';
 import { workCopy } from '../src/apps/explain/image-ops.js';
 import { decodeImage } from '../src/image/decode.js';
 import { auc, deletionInsertion } from '../src/eval/explain-curves.js';
 import { pointingHit, randomComposite } from '../src/eval/explain-pointing.js';
 import { bootstrapMean, wilson } from '../src/eval/explain-stats.js';
+import { tuneDense } from '../src/eval/explain-tune.js';
 import { loadEvalResults, saveEvalResult } from '../src/eval/model-card.js';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
 import { loadGtsrb } from '../src/train/datasets/gtsrb.js';
@@ -28,6 +30,7 @@ const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '200' }, composites: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
     model: { type: 'string' }, only: { type: 'string' }, resume: { type: 'boolean', default: false }, steps: { type: 'string', default: '4' }, 'no-save': { type: 'boolean', default: false },
+    dev: { type: 'boolean', default: false }, sides: { type: 'string', default: '224,320,448,576,672' }, smooths: { type: 'string', default: '0,0.5,1,1.5,2' },
   },
 });
 const nPairs = Number(values.pairs), nComp = Number(values.composites), seed = Number(values.seed), steps = Number(values.steps);
@@ -44,6 +47,21 @@ const TOLERANCE = 15;
 const encoder = await loadEncoder(values.model);
 const dense = await explainerFor(encoder, modelDir);
 if (!dense) throw new VlmError(`${modelDir} is not a vlm model folder: the dense method cannot be evaluated`);
+if (values.dev) {
+  // --dev: choose the dense settings on dev composites (explain-dev.json); the test composites are not touched
+  const nums = (s: string) => s.split(',').map(Number);
+  const cmd = `nice -n 10 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${seed} --sides ${values.sides} --smooths ${values.smooths}${values.model ? ` --model ${values.model}` : ''}`;
+  await tuneDense(dense, {
+    composites: nComp, seed, sides: nums(values.sides!), smooths: nums(values.smooths!), text: POINTING_TEXT,
+    report: (t) => {
+      if (!values['no-save']) saveEvalResult(modelDir, 'explain-dev', { task: 'explain-dev', model: encoder.id, ...t }, cmd);
+      console.error(`dev ${t.n}: ${JSON.stringify((t.best as object[]).slice(0, 3))}`);
+    },
+  });
+  await dense.dispose();
+  await encoder.dispose();
+  process.exit(0);
+}
 const test = loadFlickr8k('test', 'en');
 const gtsrb = loadGtsrb();
 const randomMap = (rng: () => number, n: number): Heatmap => heatmap(n, n, Array.from({ length: n * n }, rng));
@@ -51,7 +69,7 @@ const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 const result: Record<string, unknown> = {
   ...(previous?.result ?? {}),
   task: 'explain', model: encoder.id, seed,
-  settings: { dense: 'surgery (shared location direction removed), 14x14', occlusion: 'blurred patches of 2x2 cells on a 6x6 grid (49 images)', curve_steps: steps, curve_grid: 14, deletion_fill: 'blur (sigma = side/16)', insertion_start: 'blur (sigma = side/16)' },
+  settings: { dense: `surgery (shared location direction removed), tower at ${DENSE_DEFAULTS.scales.join(' + ')} px averaged on ${dense.rows}x${dense.cols}${DENSE_DEFAULTS.smooth ? `, Gaussian smoothing sigma ${DENSE_DEFAULTS.smooth} cells` : ''} (chosen on dev composites: explain-dev.json)`, occlusion: 'blurred patches of 2x2 cells on a 6x6 grid (49 images)', curve_steps: steps, curve_grid: 14, deletion_fill: 'blur (sigma = side/16)', insertion_start: 'blur (sigma = side/16)' },
 };
 const save = () => {
   if (!values['no-save']) saveEvalResult(modelDir, 'explain', result, command);
@@ -113,11 +131,11 @@ async function* pointingPhase(method: 'dense' | 'occlusion' | 'random'): AsyncGe
 const curves: Record<string, unknown> = {
   ...((previous?.result.curves as object) ?? {}),
   pairs: nPairs, data: 'Flickr8k test, seeded images with one of their 5 English captions',
-  note: 'AUC of the cosine similarity along the curve (x = fraction of 14x14 regions removed/restored, 0..1). Baselines: a random map on the method\'s own grid (14x14 for dense, 6x6 for occlusion), so smoothness alone cannot win. Deletion margin = random AUC - method AUC (positive: the method finds what matters sooner); insertion margin = method AUC - random AUC. 95% CIs: paired bootstrap over pairs.',
+  note: `AUC of the cosine similarity along the curve (x = fraction of 14x14 regions removed/restored, 0..1). Baselines: a random map on the method's own grid (${dense.rows}x${dense.cols} for dense, 6x6 for occlusion), so smoothness alone cannot win. Deletion margin = random AUC - method AUC (positive: the method finds what matters sooner); insertion margin = method AUC - random AUC. 95% CIs: paired bootstrap over pairs.`,
 };
 result.curves = curves;
 async function* curvePhase(method: 'dense' | 'occlusion'): AsyncGenerator<void> {
-  const cells = method === 'dense' ? 14 : 6;
+  const cells = method === 'dense' ? dense!.rows : 6;
   const d: number[][] = [[], []], ins: number[][] = [[], []];
   const mean = [0, 1].map(() => ({ del: Array(steps + 1).fill(0), ins: Array(steps + 1).fill(0) }));
   const prng = createRng(seed + 11);

@@ -11,67 +11,53 @@
  * off the mean location direction, so the map shows what is specific to each region.
  */
 import { dot, l2normalize } from '../../encoders/encoder.js';
-import { preprocessBatch } from '../../image/preprocess.js';
 import type { ImageInput } from '../../image/types.js';
 import { loadVlmModel, type LoadedVlm } from '../../model/checkpoint.js';
-import { loadOnnxImageTower } from '../../model/image-tower-onnx.js';
-import { loadImageTower, parseTap, parseTowerId, towerPreprocessSpec, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
+import { parseTap, parseTowerId, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
 import { UsageError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
-import { heatmap, type Heatmap } from './heatmap.js';
+import { heatmap, resample, smooth, type Heatmap } from './heatmap.js';
+import { openMapTower, type MapTower, type SpatialMap } from './map-tower.js';
+
+/**
+ * Tower input sides the maps are computed at and averaged over, and the smoothing of the average:
+ * chosen on pointing-game composites built from Flickr8k dev photos (scripts/eval-explain.ts --dev,
+ * models/default/eval/explain-dev.json). 224 is the size the head was trained at.
+ */
+export const DENSE_DEFAULTS = { scales: [224, 448], smooth: 0 } as const;
 
 export interface DenseOptions {
   /** remove the component shared by all locations (default true) */
   surgery?: boolean;
+  /** tower input sides (px, multiples of 32) whose maps are averaged; default DENSE_DEFAULTS.scales */
+  scales?: readonly number[];
+  /** Gaussian smoothing of the averaged map, sigma in cells of the output grid (0: none) */
+  smooth?: number;
 }
 
 export interface DenseResult {
-  /** per-location score (cosine similarity, shared component removed) */
+  /** per-location score (cosine similarity, shared component removed), averaged over scales */
   map: Heatmap;
   /** cosine similarity of each location embedding with the text, before the removal */
   raw: Heatmap;
 }
 
+export interface LocationGrid {
+  rows: number;
+  cols: number;
+  /** L2-normalised embedding of every location, row-major */
+  embeddings: Float32Array[];
+}
+
 export interface DenseExplainer {
-  /** the grid the maps come on */
+  /** the grid the maps come on with the default scales */
   rows: number;
   cols: number;
   /** text embeddings of the same model */
   embedTexts(texts: string[]): Float32Array[];
-  /** the L2-normalised embedding of every location, row-major, for one image */
-  locationEmbeddings(image: ImageInput): Promise<Float32Array[]>;
+  /** the embedding of every location for one image with the tower run at side x side pixels (default 224) */
+  locationEmbeddings(image: ImageInput, side?: number): Promise<LocationGrid>;
   explain(image: ImageInput, text: Float32Array, opts?: DenseOptions): Promise<DenseResult>;
   dispose(): Promise<void>;
-}
-
-interface MapRunner {
-  run(pixels: Float32Array): Promise<Record<string, Float32Array>>;
-  dispose(): Promise<void> | void;
-}
-
-async function openMapTower(id: TowerId, taps: string[]): Promise<MapRunner> {
-  const size = towerPreprocessSpec(id).width;
-  if (process.env.VLM_TOWER_BACKEND !== 'tfjs') {
-    try {
-      const t = await loadOnnxImageTower(id, taps, { threads: 0 });
-      return { run: async (p) => Object.fromEntries(Object.entries(await t.features(p, 1)).map(([k, v]) => [k, Float32Array.from(v[0])])), dispose: () => t.dispose() };
-    } catch (err) {
-      log(`vlm: onnxruntime tower unavailable (${(err as Error).message}); using tfjs-wasm`);
-    }
-  }
-  const t = await loadImageTower(id);
-  const { tf } = await import('../../model/tf.js');
-  return {
-    async run(p) {
-      const x = tf.tensor4d(p, [1, size, size, 3]);
-      try {
-        return Object.fromEntries(Object.entries(await t.features(x, taps)).map(([k, v]) => [k, Float32Array.from(v[0])]));
-      } finally {
-        x.dispose();
-      }
-    },
-    dispose: () => t.dispose(),
-  };
 }
 
 /** Loads a native model folder's head and text tower plus its tower(s) with spatial-map taps. */
@@ -86,61 +72,82 @@ export async function loadDenseExplainer(modelDir: string): Promise<DenseExplain
 }
 
 export async function denseExplainer(vlm: LoadedVlm): Promise<DenseExplainer> {
-  // Which map each head input reads, and its shape.
+  // Which map each head input reads.
   const inputs = vlm.imageInputs.map((s) => {
     if (s.source !== 'tower') throw new UsageError(`dense heatmaps need tower features; image input "${s.key}" is ${s.source}: use --method occlusion`);
     const { endpoint, pooling } = parseTap(s.tap);
     if (pooling === 'map') throw new UsageError(`image input "${s.key}" already consumes a whole spatial map: use --method occlusion`);
     const { name } = parseTowerId(s.tower as TowerId);
-    const [h, w, c] = TOWER_ENDPOINTS[name][endpoint].shape;
-    return { key: s.key, tower: s.tower as TowerId, mapTap: `${endpoint}_map`, h, w, c };
+    const [h] = TOWER_ENDPOINTS[name][endpoint].shape;
+    return { key: s.key, tower: s.tower as TowerId, mapTap: `${endpoint}_map`, h };
   });
-  const rows = Math.max(...inputs.map((i) => i.h));
-  const cols = Math.max(...inputs.map((i) => i.w));
-  const towers = new Map<TowerId, { runner: MapRunner; spec: ReturnType<typeof towerPreprocessSpec> }>();
+  // the map grid at 224 px, i.e. cells per 224 px of tower input
+  const finest224 = Math.max(...inputs.map((i) => i.h));
+  const towers = new Map<TowerId, MapTower>();
   try {
     for (const id of new Set(inputs.map((i) => i.tower))) {
-      const taps = [...new Set(inputs.filter((i) => i.tower === id).map((i) => i.mapTap))];
-      towers.set(id, { runner: await openMapTower(id, taps), spec: towerPreprocessSpec(id) });
+      towers.set(id, await openMapTower(id, [...new Set(inputs.filter((i) => i.tower === id).map((i) => i.mapTap))]));
     }
   } catch (e) {
-    for (const t of towers.values()) await t.runner.dispose();
+    for (const t of towers.values()) await t.dispose();
     throw e;
   }
+  const fixed = [...towers.values()].find((t) => t.fixedSize)?.fixedSize;
+  const usable = (scales: readonly number[]) => {
+    for (const s of scales) if (!(Number.isInteger(s) && s >= 32 && s % 32 === 0 && s <= 1024)) throw new RangeError(`dense: scales must be multiples of 32 in 32..1024, got ${s}`);
+    // a tower that only runs at one size (tfjs fallback) gives that one scale
+    return fixed ? [fixed] : [...new Set(scales)];
+  };
+  const gridOf = (scales: readonly number[]) => Math.max(...usable(scales).map((s) => Math.round((finest224 * s) / 224)));
 
-  async function locationEmbeddings(image: ImageInput): Promise<Float32Array[]> {
-    const maps: Record<string, Float32Array> = {};
-    for (const t of towers.values()) Object.assign(maps, await t.runner.run(await preprocessBatch([image], t.spec)));
+  async function locationEmbeddings(image: ImageInput, side = 224): Promise<LocationGrid> {
+    const maps: Record<string, SpatialMap> = {};
+    for (const t of towers.values()) Object.assign(maps, await t.maps(image, side));
+    // Each tap's map is brought to the finest grid among them (nearest neighbour keeps the pooled mean).
+    const rows = Math.max(...inputs.map((i) => maps[i.mapTap].h));
+    const cols = Math.max(...inputs.map((i) => maps[i.mapTap].w));
     const feats: Record<string, Float32Array[]> = {};
     for (const inp of inputs) {
       const m = maps[inp.mapTap];
       const list: Float32Array[] = [];
       for (let r = 0; r < rows; r++) {
-        const sr = Math.floor((r * inp.h) / rows);
+        const sr = Math.floor((r * m.h) / rows);
         for (let c = 0; c < cols; c++) {
-          const sc = Math.floor((c * inp.w) / cols);
-          const o = (sr * inp.w + sc) * inp.c;
-          list.push(m.subarray(o, o + inp.c));
+          const o = (sr * m.w + Math.floor((c * m.w) / cols)) * m.c;
+          list.push(m.data.subarray(o, o + m.c));
         }
       }
       feats[inp.key] = list;
     }
-    return vlm.embedImageFeatures(feats);
+    return { rows, cols, embeddings: vlm.embedImageFeatures(feats) };
   }
 
+  const side = gridOf(DENSE_DEFAULTS.scales);
   return {
-    rows,
-    cols,
+    rows: side,
+    cols: side,
     embedTexts: (texts) => vlm.embedTexts(texts),
     locationEmbeddings,
     async explain(image, text, opts = {}) {
-      const locs = await locationEmbeddings(image);
-      const raw = heatmap(rows, cols, locs.map((e) => dot(e, text)));
-      if (opts.surgery === false) return { map: raw, raw };
-      return { map: heatmap(rows, cols, surgery(locs, text)), raw };
+      const scales = usable(opts.scales ?? DENSE_DEFAULTS.scales);
+      const n = gridOf(scales);
+      const map = heatmap(n, n), raw = heatmap(n, n);
+      for (const s of scales) {
+        const g = await locationEmbeddings(image, s);
+        const r = heatmap(g.rows, g.cols, g.embeddings.map((e) => dot(e, text)));
+        const m = opts.surgery === false ? r : heatmap(g.rows, g.cols, surgery(g.embeddings, text));
+        // every scale counts the same, whatever its grid
+        const rr = resample(r, n, n).values, mm = resample(m, n, n).values;
+        for (let i = 0; i < n * n; i++) {
+          raw.values[i] += rr[i] / scales.length;
+          map.values[i] += mm[i] / scales.length;
+        }
+      }
+      const sigma = opts.smooth ?? DENSE_DEFAULTS.smooth;
+      return { map: sigma > 0 ? smooth(map, sigma) : map, raw };
     },
     async dispose() {
-      for (const t of towers.values()) await t.runner.dispose();
+      for (const t of towers.values()) await t.dispose();
       vlm.dispose();
     },
   };

@@ -9,7 +9,7 @@ import type { ImageLimits } from '../../image/limits.js';
 import type { ImageInput } from '../../image/types.js';
 import { validateText } from '../../text/validate.js';
 import { UsageError } from '../../util/errors.js';
-import type { DenseExplainer } from './dense.js';
+import type { DenseExplainer, DenseOptions } from './dense.js';
 import { normalize01, toNested, type Heatmap } from './heatmap.js';
 import { workCopy } from './image-ops.js';
 import { occlusionMap, type OcclusionOptions } from './occlusion.js';
@@ -24,6 +24,8 @@ export interface ExplainOptions extends EmbedTextOptions {
   method?: ExplainMethod;
   /** the dense explainer of the same model (loadDenseExplainer(modelDir)); needed for method 'dense' */
   dense?: DenseExplainer;
+  /** scales, smoothing, surgery of the dense method (default DENSE_DEFAULTS, chosen on dev composites) */
+  denseOptions?: DenseOptions;
   occlusion?: OcclusionOptions;
   /** render the overlay PNG (default true) */
   png?: boolean;
@@ -61,7 +63,7 @@ export async function explainImageText(encoder: Encoder, image: ImageInput, text
 
   let map: Heatmap;
   let similarity: number | undefined;
-  if (method === 'dense') map = (await opts.dense!.explain(work, t)).map;
+  if (method === 'dense') map = (await opts.dense!.explain(work, t, opts.denseOptions)).map;
   else ({ map, similarity } = await occlusionMap(encoder, work, t, opts.occlusion));
 
   let words: WordContribution[] | undefined;

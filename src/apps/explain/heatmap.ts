@@ -75,3 +75,32 @@ export function peak(h: Heatmap, width: number, height: number): { x: number; y:
   const r = Math.floor(best / h.cols), c = best % h.cols;
   return { x: ((c + 0.5) / h.cols) * width, y: ((r + 0.5) / h.rows) * height };
 }
+
+/**
+ * Gaussian smoothing (sigma in cells), separable, weights renormalised at the borders so edge cells are not
+ * pulled down: a one-cell spike loses to a broad bump, which is what a peak should point at.
+ */
+export function smooth(h: Heatmap, sigma: number): Heatmap {
+  if (!(sigma > 0)) return heatmap(h.rows, h.cols, h.values);
+  const k = Math.ceil(3 * sigma);
+  const w = Array.from({ length: 2 * k + 1 }, (_, i) => Math.exp(-((i - k) ** 2) / (2 * sigma * sigma)));
+  const pass = (src: Float32Array, n: number, m: number, at: (a: number, b: number) => number): Float32Array => {
+    // n lines of m values; at(line, pos) is the index of a value
+    const out = new Float32Array(src.length);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < m; b++) {
+        let s = 0, ws = 0;
+        for (let d = -k; d <= k; d++) {
+          const q = b + d;
+          if (q < 0 || q >= m) continue;
+          s += src[at(a, q)] * w[d + k];
+          ws += w[d + k];
+        }
+        out[at(a, b)] = s / ws;
+      }
+    }
+    return out;
+  };
+  const across = pass(h.values, h.rows, h.cols, (r, c) => r * h.cols + c);
+  return heatmap(h.rows, h.cols, pass(across, h.cols, h.rows, (c, r) => r * h.cols + c));
+}

@@ -1,0 +1,111 @@
+/**
+ * The frozen image tower's spatial maps at any input size, for dense heatmaps. MobileNetV2 is fully
+ * convolutional, so a 448 x 448 input gives 2x finer maps (b13: 28 x 28) than the 224 x 224 the head was
+ * trained at. The exported ONNX graph (src/model/image-tower-onnx-export.ts) pads with SAME_UPPER and has
+ * no size-bound op, but declares fixed input and output shapes: this copy of it declares H and W free.
+ * The tfjs-wasm fallback runs the network at 224 only.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { preprocessBatch, type PreprocessSpec } from '../../image/preprocess.js';
+import type { ImageInput } from '../../image/types.js';
+import { onnxTowerPath } from '../../model/image-tower-onnx.js';
+import { loadImageTower, parseTowerId, towerPreprocessSpec, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
+import { log } from '../../util/log.js';
+
+/** One tap's map for one image: h x w x c, row-major. */
+export interface SpatialMap {
+  h: number;
+  w: number;
+  c: number;
+  data: Float32Array;
+}
+
+export interface MapTower {
+  /** input sides the tower accepts (undefined: any multiple of 32) */
+  readonly fixedSize?: number;
+  /** the maps (taps named `<endpoint>_map`) of one image squashed to side x side pixels */
+  maps(image: ImageInput, side: number): Promise<Record<string, SpatialMap>>;
+  dispose(): Promise<void>;
+}
+
+const { onnx } = onnxProto;
+
+/** The tower's ONNX bytes with free N, H, W on the input and free N, h, w on every output. */
+async function flexibleOnnx(id: TowerId, taps: string[]): Promise<Uint8Array> {
+  const { name } = parseTowerId(id);
+  const file = onnxTowerPath(name, taps);
+  if (!existsSync(file)) {
+    const { exportTowerOnnx } = await import('../../model/image-tower-onnx-export.js');
+    const bytes = await exportTowerOnnx(name, taps);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, bytes);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  const model = onnx.ModelProto.decode(readFileSync(file));
+  const free = (...names: string[]) => names.map((dimParam) => ({ dimParam }));
+  for (const v of model.graph!.input!) v.type!.tensorType!.shape!.dim = [...free('N', 'H', 'W'), { dimValue: 3 }];
+  for (const v of model.graph!.output!) {
+    const dims = v.type!.tensorType!.shape!.dim!;
+    if (dims.length === 4) v.type!.tensorType!.shape!.dim = [...free('N', 'h', 'w'), dims[3]];
+  }
+  return onnx.ModelProto.encode(model).finish();
+}
+
+async function onnxMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(await flexibleOnnx(id, taps), {
+    intraOpNumThreads: 0,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  });
+  const base = towerPreprocessSpec(id);
+  return {
+    async maps(image, side) {
+      const spec: PreprocessSpec = { ...base, width: side, height: side };
+      const res = await session.run({ pixels: new ort.Tensor('float32', await preprocessBatch([image], spec), [1, side, side, 3]) });
+      return Object.fromEntries(taps.map((tap) => {
+        const [, h, w, c] = res[tap].dims as number[];
+        return [tap, { h, w, c, data: res[tap].data as Float32Array }];
+      }));
+    },
+    dispose: () => session.release(),
+  };
+}
+
+async function tfjsMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
+  const t = await loadImageTower(id);
+  const { tf } = await import('../../model/tf.js');
+  const spec = towerPreprocessSpec(id);
+  const { name } = parseTowerId(id);
+  return {
+    fixedSize: spec.width,
+    async maps(image) {
+      const x = tf.tensor4d(await preprocessBatch([image], spec), [1, spec.height, spec.width, 3]);
+      try {
+        const out = await t.features(x, taps);
+        return Object.fromEntries(taps.map((tap) => {
+          const [h, w, c] = TOWER_ENDPOINTS[name][tap.slice(0, -'_map'.length)].shape;
+          return [tap, { h, w, c, data: Float32Array.from(out[tap][0]) }];
+        }));
+      } finally {
+        x.dispose();
+      }
+    },
+    dispose: async () => t.dispose(),
+  };
+}
+
+/** onnxruntime (any size) unless VLM_TOWER_BACKEND=tfjs or it fails to load; then tfjs-wasm at 224. */
+export async function openMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
+  if (process.env.VLM_TOWER_BACKEND !== 'tfjs') {
+    try {
+      return await onnxMapTower(id, taps);
+    } catch (err) {
+      log(`vlm: onnxruntime tower unavailable (${(err as Error).message}); dense maps from tfjs-wasm at ${towerPreprocessSpec(id).width} px only`);
+    }
+  }
+  return tfjsMapTower(id, taps);
+}
