@@ -61,6 +61,10 @@ export const TOWER_ENDPOINTS: Record<TowerName, Record<string, Endpoint>> = {
     final: { node: MID + 'Conv_1/Relu6', shape: [7, 7, 1792], note: 'after Conv_1 (last conv, width 1.4)' },
     b16: { node: MID + 'expanded_conv_16/expand/Relu6', shape: [7, 7, 1344], note: 'block 16 expansion' },
     b13: { node: MID + 'expanded_conv_13/expand/Relu6', shape: [14, 14, 816], note: 'block 13 expansion (stride-16 grid)' },
+    // Earlier, less fine-tuned blocks (few-shot features for small, detailed inputs such as traffic signs).
+    b10: { node: MID + 'expanded_conv_10/expand/Relu6', shape: [14, 14, 528], note: 'block 10 expansion (stride-16 grid)' },
+    b6: { node: MID + 'expanded_conv_6/expand/Relu6', shape: [28, 28, 288], note: 'block 6 expansion (stride-8 grid)' },
+    b3: { node: MID + 'expanded_conv_3/expand/Relu6', shape: [56, 56, 192], note: 'block 3 expansion (stride-4 grid)' },
   },
   inception_v3: {
     final: { node: 'mixed10', shape: [8, 8, 2048], note: 'last mixed block' },

@@ -6,12 +6,14 @@ import { embedImagesSafely } from '../embed-images.js';
 import { softmaxRows } from './calibrate.js';
 import { classCount, fewShotLogits, FEWSHOT_METHODS, paramsDim, type FewShotMethod, type FewShotParams, type FittedFewShot } from './fewshot-model.js';
 import { matFromJson, matToJson, normalizeRows, stack, type MatJson } from './matrix.js';
+import { centreRows, parseTowerFeatures, towerFeatureEncoder } from './tower-features.js';
 import type { FileResult, LabelScore } from './zero-shot.js';
 
 /**
- * An adapter file: a few-shot classifier fitted on one model's embeddings, as JSON. It records the
- * encoder it belongs to (id and dimension): embeddings of another model live in another space, so
- * using it there is refused rather than silently wrong. Matrices are base64 float32 (bit-exact).
+ * An adapter file: a few-shot classifier fitted on one model's embeddings (or on its frozen image tower's
+ * features, `features`), as JSON. It records the encoder it belongs to (id and dimension): features of another
+ * model live in another space, so using it there is refused rather than silently wrong. Matrices are base64
+ * float32 (bit-exact).
  */
 export const ADAPTER_FORMAT = 'vlm-adapter/1';
 
@@ -21,10 +23,26 @@ type ParamsJson =
   | { method: 'probe'; W: MatJson; b: number[] }
   | { method: 'tip' | 'tip-f'; weights: MatJson | null; zs_temperature: number; keys: MatJson; key_labels: number[]; alpha: number; beta: number };
 
+/**
+ * What the classifier reads instead of the embedding: taps of the model's frozen image tower
+ * (src/apps/classify/tower-features.ts), normalised, then centred on `centre` (the mean of the support rows).
+ */
+export interface AdapterFeatures {
+  kind: 'tower';
+  /** As given to --features, e.g. "tower:b13_g2". */
+  spec: string;
+  tower: string;
+  taps: string[];
+  dim: number;
+  centre: MatJson;
+}
+
 export interface AdapterFile {
   format: typeof ADAPTER_FORMAT;
   method: FewShotMethod;
   encoder: { id: string; dim: number };
+  /** Absent: the classifier reads the model's embedding. */
+  features?: AdapterFeatures;
   labels: string[];
   /** How the zero-shot prior was made (null for methods without one). */
   prompts: { lang: Lang; domain: string; templates: string[]; names: string[][] } | null;
@@ -67,12 +85,13 @@ function paramsFromJson(j: ParamsJson, where: string): FewShotParams {
 
 export function makeAdapterFile(
   fit: FittedFewShot,
-  meta: { encoder: Encoder; labels: string[]; prompts: AdapterFile['prompts']; support: AdapterFile['support'] },
+  meta: { encoder: Encoder; labels: string[]; prompts: AdapterFile['prompts']; support: AdapterFile['support']; features?: AdapterFeatures },
 ): AdapterFile {
   return {
     format: ADAPTER_FORMAT,
     method: fit.params.method,
     encoder: { id: meta.encoder.id, dim: meta.encoder.dim },
+    ...(meta.features ? { features: meta.features } : {}),
     labels: meta.labels,
     prompts: meta.prompts,
     temperature: fit.temperature,
@@ -103,6 +122,10 @@ export function readAdapterFile(path: string): AdapterFile {
   if (typeof file.encoder?.id !== 'string' || !Number.isInteger(file.encoder?.dim)) throw new VlmError(`${path}: the adapter does not record its model ("encoder": {id, dim})`);
   if (!Array.isArray(file.labels) || file.labels.length < 2) throw new VlmError(`${path}: an adapter needs at least two labels`);
   if (!(file.temperature > 0)) throw new VlmError(`${path}: temperature must be > 0`);
+  const f = file.features;
+  if (f !== undefined && (f?.kind !== 'tower' || typeof f.spec !== 'string' || !Array.isArray(f.taps) || !Number.isInteger(f.dim) || !f.centre)) {
+    throw new VlmError(`${path}: unknown or incomplete "features" (expected {kind: "tower", spec, tower, taps, dim, centre})`);
+  }
   return file;
 }
 
@@ -110,7 +133,10 @@ export interface FewShotAdapter {
   readonly file: AdapterFile;
   readonly method: FewShotMethod;
   readonly labels: string[];
-  /** Class probabilities per image embedding: [image][class], each row sums to 1. */
+  /**
+   * Class probabilities per image embedding: [image][class], each row sums to 1. For a tower-feature adapter
+   * the rows are the tower features (TowerFeatureExtractor.features, not yet centred).
+   */
   probabilities(imageEmbeddings: Float32Array[]): Float32Array[];
   /** Labels sorted by probability for each embedding (same shape as zeroShotLabels().rank). */
   rank(imageEmbeddings: Float32Array[]): LabelScore[][];
@@ -128,17 +154,28 @@ export function checkAdapterModel(file: AdapterFile, encoder: Encoder, path = 't
   }
 }
 
-/** A ready classifier from an adapter file and the (matching) encoder. */
-export function adapterClassifier(file: AdapterFile, encoder: Encoder, path = 'the adapter'): FewShotAdapter {
+/**
+ * A ready classifier from an adapter file and the (matching) encoder. A tower-feature adapter also needs the
+ * model folder (`modelDir`, default the shipped model) to find the tower the encoder was built on.
+ */
+export function adapterClassifier(file: AdapterFile, encoder: Encoder, path = 'the adapter', opts: { modelDir?: string } = {}): FewShotAdapter {
   checkAdapterModel(file, encoder, path);
   const params = paramsFromJson(file.params, path);
   const C = classCount(params);
-  if (C !== file.labels.length || paramsDim(params) !== file.encoder.dim) {
-    throw new VlmError(`${path}: parameters are for ${C} classes x ${paramsDim(params)} dims, but it lists ${file.labels.length} labels for ${file.encoder.dim} dims`);
+  const dim = file.features?.dim ?? file.encoder.dim;
+  if (C !== file.labels.length || paramsDim(params) !== dim) {
+    throw new VlmError(`${path}: parameters are for ${C} classes x ${paramsDim(params)} dims, but it lists ${file.labels.length} labels for ${dim} dims`);
   }
+  const features = file.features ? parseTowerFeatures(file.features.spec, opts.modelDir) : null;
+  if (features && file.features && (features.tower !== file.features.tower || features.taps.join('+') !== file.features.taps.join('+'))) {
+    throw new UsageError(`${path} reads ${file.features.spec} of tower ${file.features.tower}, but the model's tower is ${features.tower}: retrain the adapter with this model`);
+  }
+  const centre = file.features ? matFromJson(file.features.centre, `${path}: features.centre`).data : null;
+  if (centre && centre.length !== dim) throw new VlmError(`${path}: features.centre has ${centre.length} values for ${dim} dims`);
   const probabilities = (embs: Float32Array[]): Float32Array[] => {
     if (embs.length === 0) return [];
-    const X = normalizeRows(stack(embs, file.encoder.dim));
+    for (const e of embs) if (e.length !== dim) throw new VlmError(`${path}: expected ${dim}-d ${file.features ? `${file.features.spec} features` : 'embeddings'}, got ${e.length}-d`);
+    const X = centre ? stack(centreRows(embs.map((e) => Float32Array.from(e)), centre), dim) : normalizeRows(stack(embs, dim));
     const p = softmaxRows(fewShotLogits(params, X), C, file.temperature);
     return embs.map((_, i) => Float32Array.from(p.subarray(i * C, (i + 1) * C)));
   };
@@ -151,15 +188,20 @@ export function adapterClassifier(file: AdapterFile, encoder: Encoder, path = 't
     probabilities,
     rank,
     async *classifyFiles(paths) {
-      for await (const r of embedImagesSafely(encoder, paths)) {
-        if ('error' in r) yield { path: r.item, error: r.error };
-        else yield { path: r.item, labels: rank([r.embedding])[0], embedding: r.embedding };
+      const source = features ? towerFeatureEncoder(features) : encoder;
+      try {
+        for await (const r of embedImagesSafely(source, paths)) {
+          if ('error' in r) yield { path: r.item, error: r.error };
+          else yield { path: r.item, labels: rank([r.embedding])[0], embedding: r.embedding };
+        }
+      } finally {
+        if (source !== encoder) await source.dispose();
       }
     },
   };
 }
 
-/** Read an adapter file and bind it to the encoder (which must be the model it was trained with). */
-export function loadAdapter(path: string, encoder: Encoder): FewShotAdapter {
-  return adapterClassifier(readAdapterFile(path), encoder, path);
+/** Read an adapter file and bind it to the encoder (which must be the model it was trained with, from modelDir). */
+export function loadAdapter(path: string, encoder: Encoder, opts: { modelDir?: string } = {}): FewShotAdapter {
+  return adapterClassifier(readAdapterFile(path), encoder, path, opts);
 }

@@ -2,11 +2,12 @@ import type { Encoder, Lang } from '../../encoders/encoder.js';
 import { UsageError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import { embedImagesSafely } from '../embed-images.js';
-import { makeAdapterFile, type AdapterFile } from './adapter.js';
+import { makeAdapterFile, type AdapterFeatures, type AdapterFile } from './adapter.js';
 import type { FewShotMethod } from './fewshot-model.js';
 import { fitFewShot } from './fit-fewshot.js';
-import { normalizeRows, stack, type Mat } from './matrix.js';
+import { matToJson, normalizeRows, stack, type Mat } from './matrix.js';
 import { promptName, readSupportFolder } from './support-folder.js';
+import { centreRows, meanRow, parseTowerFeatures, towerFeatureEncoder, towerFeaturesName } from './tower-features.js';
 import { labelVectors, type LabelSpec } from './zero-shot.js';
 
 export interface TrainAdapterOptions {
@@ -22,6 +23,13 @@ export interface TrainAdapterOptions {
    */
   names?: LabelSpec[];
   seed?: number;
+  /**
+   * What to fit on: "embedding" (default: works with any Encoder) or taps of the model's frozen image tower,
+   * e.g. "tower:b13_g2" (our own models only; see tower-features.ts). Tower features have no text prior.
+   */
+  features?: string;
+  /** The model folder the encoder was loaded from (for tower features: which tower). */
+  modelDir?: string;
   /** Called for each unreadable image (default: a warning on stderr). */
   onSkip?: (path: string, reason: string) => void;
 }
@@ -44,6 +52,8 @@ export function usesPrior(method: FewShotMethod): boolean {
  * dropped with a warning, and fewer than two classes is an error.
  */
 export async function trainAdapterFromFolder(encoder: Encoder, dir: string, opts: TrainAdapterOptions): Promise<TrainedAdapter> {
+  const tower = parseTowerFeatures(opts.features, opts.modelDir);
+  if (tower && opts.method === 'zeroshot') throw new UsageError('--method zeroshot reads the embedding (the text side lives there): drop --features');
   const folder = readSupportFolder(dir);
   for (const name of folder.empty) log(`vlm: warning: ${folder.dir}/${name} holds no images; class left out`);
   const onSkip = opts.onSkip ?? ((path, reason) => log(`vlm: skipped ${path}: ${reason}`));
@@ -51,14 +61,19 @@ export async function trainAdapterFromFolder(encoder: Encoder, dir: string, opts
   const vectors: Float32Array[] = [];
   const labels: number[] = [];
   const labelOf = new Map(folder.items.map((x) => [x.path, x.label]));
-  for await (const r of embedImagesSafely(encoder, folder.items.map((x) => x.path))) {
-    if ('error' in r) {
-      skipped.push({ path: r.item, reason: r.error });
-      onSkip(r.item, r.error);
-      continue;
+  const source = tower ? towerFeatureEncoder(tower) : encoder;
+  try {
+    for await (const r of embedImagesSafely(source, folder.items.map((x) => x.path))) {
+      if ('error' in r) {
+        skipped.push({ path: r.item, reason: r.error });
+        onSkip(r.item, r.error);
+        continue;
+      }
+      vectors.push(r.embedding);
+      labels.push(labelOf.get(r.item) as number);
     }
-    vectors.push(r.embedding);
-    labels.push(labelOf.get(r.item) as number);
+  } finally {
+    if (source !== encoder) await source.dispose();
   }
   // Renumber the classes that kept at least one readable image.
   const kept = folder.labels.map((_, c) => labels.includes(c));
@@ -70,7 +85,14 @@ export async function trainAdapterFromFolder(encoder: Encoder, dir: string, opts
     throw new UsageError(`only ${names.length} class(es) with readable images in ${folder.dir}: a classifier needs at least two`);
   }
   const y = labels.map((c) => newIndex.get(c) as number);
-  const X: Mat = normalizeRows(stack(vectors, encoder.dim));
+  // Tower features are centred on the mean of the examples (kept in the adapter for the images it will classify).
+  let features: AdapterFeatures | undefined;
+  if (tower) {
+    const centre = meanRow(vectors);
+    centreRows(vectors, centre);
+    features = { kind: 'tower', spec: towerFeaturesName(tower), tower: tower.tower, taps: tower.taps, dim: centre.length, centre: matToJson({ rows: 1, cols: centre.length, data: centre }) };
+  }
+  const X: Mat = tower ? stack(vectors, source.dim) : normalizeRows(stack(vectors, encoder.dim));
 
   const named = new Map((opts.names ?? []).filter((s) => s.synonyms.length).map((s) => [s.label, s.synonyms]));
   const unknown = (opts.names ?? []).filter((s) => !folder.labels.includes(s.label)).map((s) => s.label);
@@ -80,7 +102,7 @@ export async function trainAdapterFromFolder(encoder: Encoder, dir: string, opts
 
   let prompts: AdapterFile['prompts'] = null;
   let zeroShot: Mat | null = null;
-  if (usesPrior(opts.method)) {
+  if (usesPrior(opts.method) && !tower) {
     const specs = names.map((n) => {
       const all = named.get(n) ?? [promptName(n)];
       return { label: all[0], synonyms: all.slice(1) };
@@ -97,6 +119,7 @@ export async function trainAdapterFromFolder(encoder: Encoder, dir: string, opts
     labels: classNames,
     prompts,
     support: { examples: y.length, per_class: perClass, skipped: skipped.length, source: folder.dir, folders: names },
+    features,
   });
   return { adapter, skipped, droppedClasses };
 }

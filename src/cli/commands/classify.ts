@@ -39,7 +39,7 @@ export function registerClassify(program: Command): void {
       try {
         results = labels
           ? (await zeroShotLabels(encoder, labels, { lang: opts.lang, domain: opts.domain })).classifyFiles(images)
-          : loadAdapter(opts.adapter as string, encoder).classifyFiles(images);
+          : loadAdapter(opts.adapter as string, encoder, { modelDir: opts.model }).classifyFiles(images);
       } catch (err) {
         await encoder.dispose();
         throw err;

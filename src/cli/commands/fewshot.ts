@@ -18,7 +18,7 @@ import { defaultModelDir } from '../../util/paths.js';
 import { parseLang, parseList, parsePositiveInt } from '../options.js';
 import { action, printJsonLine } from '../run.js';
 
-interface TrainOpts { method: string; out: string; model?: string; labelsLang?: Lang; domain: string; labelsFile?: string; seed: number; json?: boolean }
+interface TrainOpts { method: string; out: string; model?: string; labelsLang?: Lang; domain: string; labelsFile?: string; seed: number; json?: boolean; features: string }
 
 /** Options of `vlm eval fewshot` (also `vlm fewshot eval`), as commander hands them over. */
 export interface FewShotEvalCliOptions {
@@ -124,22 +124,25 @@ export function registerFewshot(program: Command): void {
     .option('--domain <name>', 'prompt templates for the prior: generic, traffic, fashion, medical', 'generic')
     .option('--labels-file <file>', 'class names for the folders: lines "folder: name, synonym, ..." (e.g. "14: stop, stop sign")')
     .option('--seed <n>', 'seed for the cross-validation folds', (v) => Number.parseInt(v, 10), 0)
+    .option('--features <what>', 'what to fit on: embedding (any model), or taps of our model\'s frozen image tower, e.g. tower:b13_g2 (what docs/traffic-signs.md measures)', 'embedding')
     .option('--json', 'print a JSON summary on stdout')
     .action(action(async (dir: string, opts: TrainOpts) => {
       const method = parseMethod(opts.method);
       const names = opts.labelsFile ? readLabelsFile(opts.labelsFile) : undefined;
       const encoder = await loadEncoder(opts.model);
       try {
-        const { adapter, skipped, droppedClasses } = await trainAdapterFromFolder(encoder, dir, { method, lang: opts.labelsLang, domain: opts.domain, names, seed: opts.seed });
+        const { adapter, skipped, droppedClasses } = await trainAdapterFromFolder(encoder, dir, {
+          method, lang: opts.labelsLang, domain: opts.domain, names, seed: opts.seed, features: opts.features, modelDir: opts.model,
+        });
         saveAdapter(opts.out, adapter);
         const summary = {
-          out: opts.out, method, model: encoder.id, labels: adapter.labels, examples: adapter.support.examples,
+          out: opts.out, method, model: encoder.id, features: adapter.features?.spec ?? 'embedding', labels: adapter.labels, examples: adapter.support.examples,
           per_class: adapter.support.per_class, temperature: adapter.temperature, info: adapter.info,
           skipped: skipped.map((s) => ({ path: s.path, reason: s.reason })), dropped_classes: droppedClasses,
         };
         if (opts.json) printJsonLine(summary);
         else {
-          console.log(`wrote ${opts.out}: ${method} on ${adapter.support.examples} images of ${adapter.labels.length} classes (model ${encoder.id})`);
+          console.log(`wrote ${opts.out}: ${method} on ${adapter.support.examples} images of ${adapter.labels.length} classes (model ${encoder.id}, features ${adapter.features?.spec ?? 'embedding'})`);
           const hp = Object.entries(adapter.info).map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(', ');
           if (hp) console.log(`  chosen on the examples: ${hp}; temperature ${adapter.temperature.toPrecision(3)}`);
           if (skipped.length) console.log(`  skipped ${skipped.length} unreadable image(s)`);
