@@ -3,9 +3,12 @@
  * the same model (issue goal: index >= 85% of encoder speed), and how busy the two cores were.
  *
  *   npm run bench -- library [--model DIR] [--images N] [--batch N]
+ *
+ * The encoder runs before and after the index run and its mean is the baseline, so a job that starts or stops
+ * elsewhere on the machine during the bench does not bias the ratio one way.
  */
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { indexLibrary } from '../src/apps/library/indexer.js';
 import { openLibraryForIndexing } from '../src/apps/library/library-db.js';
@@ -30,6 +33,25 @@ async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; wall: numb
   return { result, wall, cpu: (c.user + c.system) / 1e6 };
 }
 
+/** Mean size of the stored WebP thumbnails (to watch the encoder settings). */
+async function meanThumbnailBytes(db: string, root: string, dim: number): Promise<number> {
+  const store = await openLibraryForIndexing(root, db, dim);
+  try {
+    let bytes = 0, n = 0;
+    for await (const batch of store.scan({ withVectors: false })) {
+      for (const item of batch) {
+        const t = item.metadata.thumbnail;
+        if (typeof t !== 'string') continue;
+        bytes += Buffer.from(t.slice(t.indexOf(',') + 1), 'base64').length;
+        n++;
+      }
+    }
+    return n ? Math.round(bytes / n) : 0;
+  } finally {
+    await store.close();
+  }
+}
+
 export const libraryBench: Benchmark = {
   name: 'library',
   description: 'vlm index on 1,000 Flickr8k test images vs the bare encoder on the same files',
@@ -52,10 +74,17 @@ export const libraryBench: Benchmark = {
     const encoder = await loadEncoder(modelDir);
     try {
       await encoder.embedImages(paths.slice(0, Math.min(8, n))); // load sessions / weights outside the timings
-      const bare = await measure(() => embedImagesBatched(encoder, paths, { batchSize: batch, quiet: true }));
+      const load = [loadavg()[0]];
+      // encoder, index, encoder: other jobs on the machine come and go, and the encoder's mean brackets the index run
+      const bareRuns = [await measure(() => embedImagesBatched(encoder, paths, { batchSize: batch, quiet: true }))];
+      load.push(loadavg()[0]);
       const store = await openLibraryForIndexing(root, join(work, 'db'), encoder.dim);
       const indexed = await measure(() => indexLibrary({ root, store, encoder, batchSize: batch, quiet: true }));
       await store.close();
+      load.push(loadavg()[0]);
+      bareRuns.push(await measure(() => embedImagesBatched(encoder, paths, { batchSize: batch, quiet: true })));
+      load.push(loadavg()[0]);
+      const bare = { wall: (bareRuns[0].wall + bareRuns[1].wall) / 2, cpu: (bareRuns[0].cpu + bareRuns[1].cpu) / 2 };
       if (indexed.result.embedded !== n) throw new Error(`indexed ${indexed.result.embedded} of ${n} images: ${JSON.stringify(indexed.result.skipped.slice(0, 3))}`);
       const encoderRate = n / bare.wall;
       const indexRate = n / indexed.wall;
@@ -73,7 +102,11 @@ export const libraryBench: Benchmark = {
         index_cores_busy: +(indexed.cpu / indexed.wall).toFixed(2),
         cores: cpus().length,
         encoder_seconds: +bare.wall.toFixed(2),
+        encoder_seconds_each: bareRuns.map((r) => +r.wall.toFixed(2)),
         index_seconds: +indexed.wall.toFixed(2),
+        // 1-minute load average before and after each timed run (encoder, index, encoder); this process adds ~2
+        loadavg_1m: load.map((l) => +l.toFixed(2)),
+        thumbnail_bytes_mean: await meanThumbnailBytes(join(work, 'db'), root, encoder.dim),
       };
     } finally {
       await encoder.dispose();

@@ -66,39 +66,73 @@ export function resizeArea(img: RgbImage, width: number, height: number, channel
   if (sw === width && sh === height) return img;
   const xs = coverage(sw, width);
   const ys = coverage(sh, height);
-  const tmp = new Float32Array(width * sh * channels); // horizontally resampled rows
+  const C = channels;
+  const xTaps = xs.taps, xFirst = xs.first, xW = xs.weights;
+  const yTaps = ys.taps, yFirst = ys.first, yW = ys.weights;
+  // rows first (sh x width), then columns (height x width); flat tap tables and locals keep the loops tight
+  const tmp = new Float32Array(width * sh * C);
   for (let y = 0; y < sh; y++) {
-    const row = y * sw * channels;
+    const srcRow = y * sw * C;
+    let dst = y * width * C;
     for (let x = 0; x < width; x++) {
-      const { first, weights } = xs[x];
-      for (let c = 0; c < channels; c++) {
+      const src = srcRow + xFirst[x] * C, base = x * xTaps;
+      if (C === 3) {
+        // the common case unrolled: one pass over the taps for all three channels
+        let r = 0, g = 0, b = 0;
+        for (let k = 0, p = src; k < xTaps; k++, p += 3) {
+          const w = xW[base + k];
+          r += w * data[p];
+          g += w * data[p + 1];
+          b += w * data[p + 2];
+        }
+        tmp[dst++] = r;
+        tmp[dst++] = g;
+        tmp[dst++] = b;
+        continue;
+      }
+      for (let c = 0; c < C; c++) {
         let s = 0;
-        for (let k = 0; k < weights.length; k++) s += weights[k] * data[row + (first + k) * channels + c];
-        tmp[(y * width + x) * channels + c] = s;
+        for (let k = 0; k < xTaps; k++) s += xW[base + k] * data[src + k * C + c];
+        tmp[dst++] = s;
       }
     }
   }
-  const out = new Uint8Array(width * height * channels);
+  const row = width * C;
+  const out = new Uint8Array(height * row);
+  const acc = new Float32Array(row);
   for (let y = 0; y < height; y++) {
-    const { first, weights } = ys[y];
-    for (let i = 0; i < width * channels; i++) {
-      let s = 0;
-      for (let k = 0; k < weights.length; k++) s += weights[k] * tmp[(first + k) * width * channels + i];
-      out[y * width * channels + i] = Math.min(255, Math.max(0, Math.round(s)));
+    acc.fill(0);
+    for (let k = 0; k < yTaps; k++) {
+      const w = yW[y * yTaps + k];
+      if (w === 0) continue;
+      const src = (yFirst[y] + k) * row;
+      for (let i = 0; i < row; i++) acc[i] += w * tmp[src + i];
+    }
+    const o = y * row;
+    for (let i = 0; i < row; i++) {
+      const s = acc[i];
+      out[o + i] = s <= 0 ? 0 : s >= 255 ? 255 : Math.round(s);
     }
   }
   return { width, height, data: out };
 }
 
-/** Per output index: the first input index it overlaps and the overlap weights (summing to 1). */
-function coverage(from: number, to: number): { first: number; weights: Float32Array }[] {
+/**
+ * Per output index i: the first input index it overlaps (first[i]) and `taps` overlap weights
+ * (weights[i * taps + k], summing to 1; zero past the covered area, and never reading past the input).
+ */
+function coverage(from: number, to: number): { first: Int32Array; weights: Float32Array; taps: number } {
   const scale = from / to;
-  return Array.from({ length: to }, (_, i) => {
+  const taps = Math.min(from, Math.ceil(scale) + 1);
+  const first = new Int32Array(to);
+  const weights = new Float32Array(to * taps);
+  for (let i = 0; i < to; i++) {
     const a = i * scale, b = (i + 1) * scale;
-    const first = Math.floor(a);
-    const last = Math.min(from - 1, Math.ceil(b) - 1);
-    const weights = new Float32Array(last - first + 1);
-    for (let j = first; j <= last; j++) weights[j - first] = (Math.min(b, j + 1) - Math.max(a, j)) / scale;
-    return { first, weights };
-  });
+    first[i] = Math.min(Math.floor(a), from - taps);
+    for (let j = Math.floor(a); j < Math.min(from, Math.ceil(b)); j++) {
+      const k = j - first[i];
+      if (k >= 0 && k < taps) weights[i * taps + k] = (Math.min(b, j + 1) - Math.max(a, j)) / scale;
+    }
+  }
+  return { first, weights, taps };
 }
