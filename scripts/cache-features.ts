@@ -5,10 +5,14 @@
  *   node dist/scripts/cache-features.js --tower mobilenet_v2_mid [--dataset flickr8k|gtsrb|medpix]
  *       [--taps final_gap,b13_gmp,...] [--maps] [--no-flip] [--workers 2] [--batch 16] [--chunk 128]
  *       [--limit N] [--restart] [--backend onnx|tfjs] [--threads 2]
+ *       [--crops N [--crops-only]] [--split train|dev|test]
  *   node dist/scripts/cache-features.js --list            endpoints and taps of every tower
  *
  * Default taps: gap and gmp of every endpoint, plus final_map (fp16) for mobilenet_v2_mid or with --maps.
  * Resumable: rows are computed in chunks, each stored as its own file; rerun the same command to continue.
+ * --crops N adds variants crop0..crop<N-1>: random-resized crops (src/model/feature-cache-crops.ts; onnx backend only),
+ * --crops-only skips orig/flip (already cached). --split restricts Flickr8k to one split's images (e.g. crops for
+ * training need the train split only). Variants whose chunks exist are not recomputed.
  * Backends: onnx (default; onnxruntime-node with --threads intra-op threads, ~4x tfjs per core; exports the tower
  * to ONNX on first use) or tfjs (--workers worker threads, each a single-threaded wasm backend). Both agree to ~1e-5.
  */
@@ -16,10 +20,13 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { openChunkedFeatureWriter, featureDir, type ChunkedFeatureWriter, type FeatureDataset } from '../src/model/feature-cache.js';
+import { openChunkedFeatureWriter, featureDir, type ChunkedFeatureWriter, type FeatureDataset, type FeatureVariant } from '../src/model/feature-cache.js';
+import { cropBox, cropRgb, cropVariant } from '../src/model/feature-cache-crops.js';
+import { decodeImage } from '../src/image/decode.js';
 import { preprocessBatch } from '../src/image/preprocess.js';
 import { parseTowerId, TOWER_ENDPOINTS, TOWER_NAMES, towerPreprocessSpec, type TowerId } from '../src/model/image-tower.js';
 import { flipNhwc, loadOnnxImageTower } from '../src/model/image-tower-onnx.js';
+import { loadFlickr8k, type Flickr8kSplit } from '../src/train/datasets/flickr8k.js';
 import { loadGtsrb } from '../src/train/datasets/gtsrb.js';
 import { loadMedpix } from '../src/train/datasets/medpix.js';
 import { requireDataset } from '../src/train/datasets/require-dataset.js';
@@ -43,6 +50,9 @@ const { values } = parseArgs({
     list: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'onnx' },
     threads: { type: 'string', default: '2' },
+    crops: { type: 'string', default: '0' },
+    'crops-only': { type: 'boolean', default: false },
+    split: { type: 'string' },
   },
 });
 
@@ -67,9 +77,22 @@ const batch = Math.max(1, Number(values.batch));
 const chunk = Math.max(1, Number(values.chunk));
 const backend = values.backend;
 if (backend !== 'onnx' && backend !== 'tfjs') throw new UsageError(`cache-features: --backend onnx or tfjs, not ${backend}`);
+const nCrops = Number(values.crops);
+if (!Number.isInteger(nCrops) || nCrops < 0) throw new UsageError(`cache-features: --crops takes a count (0, 1, 2, ...), not ${values.crops}`);
+if (nCrops > 0 && backend !== 'onnx') throw new UsageError('cache-features: --crops needs --backend onnx');
+if (values['crops-only'] && nCrops === 0) throw new UsageError('cache-features: --crops-only needs --crops N');
+if (values.split && dataset !== 'flickr8k') throw new UsageError('cache-features: --split applies to --dataset flickr8k only');
+// The orig/flip caches are read by every consumer for any split: keep them whole.
+if (values.split && !values['crops-only']) throw new UsageError('cache-features: --split needs --crops-only (orig/flip caches hold every image)');
 
 /** Image paths of a dataset; names are the paths relative to its folder (stable row keys). */
 function datasetImages(ds: string): { dir: string; paths: string[] } {
+  if (ds === 'flickr8k' && values.split) {
+    const f = loadFlickr8k(values.split as Flickr8kSplit, 'en');
+    const dir = requireDataset('flickr8k', 'Flickr8k');
+    // Sorted by name like the full cache, so rows of a split cache are in the same relative order.
+    return { dir: join(dir, 'images'), paths: [...f.imagePaths].sort() };
+  }
   if (ds === 'flickr8k') {
     const dir = requireDataset('flickr8k', 'Flickr8k');
     // All 8,091 images (the splits cover 8,000), sorted by name so the row order is stable.
@@ -91,7 +114,10 @@ function datasetImages(ds: string): { dir: string; paths: string[] } {
 const { dir, paths: allPaths } = datasetImages(dataset);
 const paths = values.limit ? allPaths.slice(0, Number(values.limit)) : allPaths;
 const names = paths.map((p) => relative(dir, p));
-const variants = flip ? ['orig', 'flip'] : ['orig'];
+const variants: FeatureVariant[] = [
+  ...(values['crops-only'] ? [] : flip ? (['orig', 'flip'] as const) : (['orig'] as const)),
+  ...Array.from({ length: nCrops }, (_, k) => cropVariant(k)),
+];
 
 const writers = new Map<string, ChunkedFeatureWriter>();
 for (const tap of taps) {
@@ -103,18 +129,20 @@ for (const tap of taps) {
       tower: towerId,
       tap,
       dataset,
-      flip: v === 'flip',
+      variant: v,
       dtype: isMap ? ('f16' as const) : ('f32' as const),
       shape: isMap ? [...ep.shape] : [ep.shape[2]],
-      meta: { tool: 'scripts/cache-features.ts', node: ep.node, limit: values.limit ?? null },
+      meta: { tool: 'scripts/cache-features.ts', node: ep.node, limit: values.limit ?? null, split: values.split ?? null },
     };
     writers.set(`${tap}|${v}`, openChunkedFeatureWriter(spec, names, { restart: values.restart }));
   }
 }
 
+/** Variants a chunk still lacks (a variant is computed for all its taps at once). */
+const needed = (first: number): FeatureVariant[] => variants.filter((v) => taps.some((t) => !writers.get(`${t}|${v}`)!.hasChunk(first)));
 const jobs: Job[] = [];
 for (let first = 0; first < paths.length; first += chunk) {
-  if ([...writers.values()].every((w) => w.hasChunk(first))) continue;
+  if (needed(first).length === 0) continue;
   jobs.push({ first, paths: paths.slice(first, first + chunk) });
 }
 const todo = jobs.reduce((a, j) => a + j.paths.length, 0);
@@ -179,21 +207,41 @@ async function runOnnx(): Promise<void> {
   const s = tower.inputSize;
   const batches = jobs.flatMap((job) => {
     const list = [];
-    for (let b = 0; b < job.paths.length; b += batch) list.push({ job, offset: b, paths: job.paths.slice(b, b + batch) });
+    const need = needed(job.first);
+    for (let b = 0; b < job.paths.length; b += batch) list.push({ job, need, offset: b, paths: job.paths.slice(b, b + batch) });
     return list;
   });
+  /** Tower inputs of one batch per variant: orig/flip from the file, crop views cut from one full decode. */
+  const prepare = async (bp: string[], need: FeatureVariant[]): Promise<Map<FeatureVariant, Float32Array>> => {
+    const px = new Map<FeatureVariant, Float32Array>();
+    if (need.includes('orig') || need.includes('flip')) {
+      const pixels = await preprocessBatch(bp, spec);
+      if (need.includes('orig')) px.set('orig', pixels);
+      if (need.includes('flip')) px.set('flip', flipNhwc(pixels, bp.length, s, s));
+    }
+    const cropViews = need.filter((v) => v.startsWith('crop'));
+    if (cropViews.length) {
+      const full = await Promise.all(bp.map((p) => decodeImage(p)));
+      for (const v of cropViews) {
+        const k = Number(v.slice(4));
+        const crops = full.map((img, j) => cropRgb(img, cropBox(relative(dir, bp[j]), k, img.width, img.height)));
+        px.set(v, await preprocessBatch(crops, spec));
+      }
+    }
+    return px;
+  };
   let out: Record<string, Float32Array> = {};
-  let next = batches.length ? preprocessBatch(batches[0].paths, spec) : undefined;
+  let next = batches.length ? prepare(batches[0].paths, batches[0].need) : undefined;
   for (let i = 0; i < batches.length; i++) {
-    const { job, offset, paths: bp } = batches[i];
-    const pixels = await next!;
-    next = i + 1 < batches.length ? preprocessBatch(batches[i + 1].paths, spec) : undefined;
+    const { job, need, offset, paths: bp } = batches[i];
+    const px = await next!;
+    next = i + 1 < batches.length ? prepare(batches[i + 1].paths, batches[i + 1].need) : undefined;
     if (offset === 0) {
       out = {};
-      for (const tap of taps) for (const v of variants) out[`${tap}|${v}`] = new Float32Array(job.paths.length * tower.tapDim(tap));
+      for (const tap of taps) for (const v of need) out[`${tap}|${v}`] = new Float32Array(job.paths.length * tower.tapDim(tap));
     }
-    for (const v of variants) {
-      const feats = await tower.features(v === 'flip' ? flipNhwc(pixels, bp.length, s, s) : pixels, bp.length);
+    for (const v of need) {
+      const feats = await tower.features(px.get(v)!, bp.length);
       for (const tap of taps) feats[tap].forEach((row, j) => out[`${tap}|${v}`].set(row, (offset + j) * tower.tapDim(tap)));
     }
     if (offset + bp.length === job.paths.length) store(job.first, job.paths.length, out);

@@ -131,6 +131,11 @@ export interface TrainingConfig extends OptimizerConfig {
    * are fair when the machine's load (and so the steps a wall-time budget buys) differs between runs.
    */
   max_steps?: number;
+  /**
+   * Optional: cached random-resized crop views (variants crop0..crop<n-1>, scripts/cache-features.ts --crops n)
+   * join orig (and flip, with flip_augment) as views each sample picks from uniformly. Absent or 0 = off.
+   */
+  crop_views?: number;
 }
 
 export interface ModelConfig {
@@ -328,7 +333,7 @@ export function parseModelConfig(obj: unknown, source = 'config'): ModelConfig {
   let training: TrainingConfig | undefined;
   const rc = c.sub('training');
   if (rc) {
-    rc.unknownKeys([...Object.keys(DEFAULT_TRAINING), 'max_steps']);
+    rc.unknownKeys([...Object.keys(DEFAULT_TRAINING), 'max_steps', 'crop_views']);
     const d = DEFAULT_TRAINING;
     training = {
       dataset: rc.oneOf('dataset', d.dataset, ['flickr8k'] as const),
@@ -351,6 +356,8 @@ export function parseModelConfig(obj: unknown, source = 'config'): ModelConfig {
       eval_langs: rc.list('eval_langs', d.eval_langs, ['en', 'zh'] as const),
     };
     if (rc.get('max_steps') !== undefined) training.max_steps = rc.num('max_steps', undefined, { min: 1, int: true });
+    // Only recorded when given, so configs without it (and their resumable-state key) stay byte-identical.
+    if (rc.get('crop_views') !== undefined) training.crop_views = rc.num('crop_views', undefined, { min: 0, max: 16, int: true });
   }
 
   if (c.problems.length > 0) {

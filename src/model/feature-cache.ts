@@ -9,17 +9,19 @@ import { decodeHalf, encodeHalf } from './feature-cache-float16.js';
  *
  * Location: cacheDir('features', tower, tap)/   (= .cache/features/<tower>/<tap>/ unless $VLM_CACHE is set)
  *   <dataset>.<variant>.json   the index, written last (its presence means the matrix is complete):
- *       { format: "vlm-features/1", tower, tap, dataset, variant: "orig"|"flip", dtype: "f32"|"f16",
+ *       { format: "vlm-features/1", tower, tap, dataset, variant: "orig"|"flip"|"crop<k>", dtype: "f32"|"f16",
  *         rows, dim, shape (per-row shape: [c] for pooled taps, [h, w, c] for spatial maps), names, ... }
  *   <dataset>.<variant>.bin    rows x dim values, row-major, little-endian float32 or IEEE half (f16), no header.
  *       Row i belongs to names[i], the image's path relative to the dataset folder (Flickr8k: the file name;
  *       GTSRB: "train/<class>/<file>.png" or "test/<file>.png"; MedPix: the file name).
  *   .<dataset>.<variant>.chunks/<first-row>.bin   partial results while a (resumable) extraction runs.
+ * Variants: the image as is, mirrored, or random-resized crop view k (src/model/feature-cache-crops.ts: a fixed box
+ * per image name and view; crop caches may cover only the images training needs, e.g. the Flickr8k train split).
  * `tower` may carry a suffix for a preprocessing variant (e.g. "inception_v3-signed": inputs scaled to [-1, 1]).
  */
 
 export type FeatureDataset = 'flickr8k' | 'gtsrb' | 'medpix';
-export type FeatureVariant = 'orig' | 'flip';
+export type FeatureVariant = 'orig' | 'flip' | `crop${number}`;
 export type FeatureDtype = 'f32' | 'f16';
 export const FEATURE_FORMAT = 'vlm-features/1';
 
@@ -43,6 +45,18 @@ export interface FeatureSelector {
   dataset?: FeatureDataset | string;
   /** Horizontally mirrored images (default false). */
   flip?: boolean;
+  /** Any variant by name (overrides flip), e.g. 'crop0'. */
+  variant?: FeatureVariant;
+}
+
+export function isFeatureVariant(v: string): v is FeatureVariant {
+  return v === 'orig' || v === 'flip' || /^crop(0|[1-9]\d*)$/.test(v);
+}
+
+function variantOf(sel: { flip?: boolean; variant?: FeatureVariant }): FeatureVariant {
+  const v = sel.variant ?? (sel.flip ? 'flip' : 'orig');
+  if (!isFeatureVariant(v)) throw new VlmError(`unknown feature variant ${String(v)}: orig, flip or crop<k>`);
+  return v;
 }
 
 export interface FeatureMatrix {
@@ -62,7 +76,7 @@ export function featureDir(tower: string, tap: string): string {
 }
 
 function stem(sel: FeatureSelector): string {
-  return `${sel.dataset ?? 'flickr8k'}.${sel.flip ? 'flip' : 'orig'}`;
+  return `${sel.dataset ?? 'flickr8k'}.${variantOf(sel)}`;
 }
 
 export function featurePaths(tower: string, tap: string, sel: FeatureSelector = {}): { dir: string; index: string; bin: string; chunks: string } {
@@ -80,7 +94,8 @@ export function readFeatureIndex(tower: string, tap: string, sel: FeatureSelecto
   const p = featurePaths(tower, tap, sel);
   if (!existsSync(p.index) || !existsSync(p.bin)) {
     throw new VlmError(
-      `no cached features ${tower}/${tap} (${stem(sel)}) in ${p.dir}: run \`node dist/scripts/cache-features.js --tower ${tower.split('-')[0]} --dataset ${sel.dataset ?? 'flickr8k'}\``,
+      `no cached features ${tower}/${tap} (${stem(sel)}) in ${p.dir}: run \`node dist/scripts/cache-features.js --tower ${tower.split('-')[0]} --dataset ${sel.dataset ?? 'flickr8k'}` +
+        `${variantOf(sel).startsWith('crop') ? ` --taps ${tap} --crops ${Number(variantOf(sel).slice(4)) + 1} --crops-only --split train` : ''}\``,
     );
   }
   const index = JSON.parse(readFileSync(p.index, 'utf8')) as FeatureCacheIndex;
@@ -149,6 +164,8 @@ export interface FeatureWriteSpec {
   tap: string;
   dataset: string;
   flip?: boolean;
+  /** Overrides flip (e.g. 'crop0'). */
+  variant?: FeatureVariant;
   dtype: FeatureDtype;
   shape: number[];
   meta?: Record<string, unknown>;
@@ -160,7 +177,7 @@ function makeIndex(spec: FeatureWriteSpec, names: string[]): FeatureCacheIndex {
     tower: spec.tower,
     tap: spec.tap,
     dataset: spec.dataset,
-    variant: spec.flip ? 'flip' : 'orig',
+    variant: variantOf(spec),
     dtype: spec.dtype,
     rows: names.length,
     dim: spec.shape.reduce((a, b) => a * b, 1),
@@ -174,7 +191,7 @@ function makeIndex(spec: FeatureWriteSpec, names: string[]): FeatureCacheIndex {
 export function writeFeatureCache(spec: FeatureWriteSpec, names: string[], data: Float32Array): void {
   const index = makeIndex(spec, names);
   if (data.length !== index.rows * index.dim) throw new VlmError(`writeFeatureCache: ${data.length} values for ${index.rows} x ${index.dim}`);
-  const p = featurePaths(spec.tower, spec.tap, { dataset: spec.dataset, flip: spec.flip });
+  const p = featurePaths(spec.tower, spec.tap, { dataset: spec.dataset, flip: spec.flip, variant: spec.variant });
   mkdirSync(p.dir, { recursive: true });
   writeAtomic(p.bin, toBytes(data, spec.dtype));
   writeAtomic(p.index, JSON.stringify(index));
@@ -194,7 +211,7 @@ export interface ChunkedFeatureWriter {
 }
 
 export function openChunkedFeatureWriter(spec: FeatureWriteSpec, names: string[], opts: { restart?: boolean } = {}): ChunkedFeatureWriter {
-  const p = featurePaths(spec.tower, spec.tap, { dataset: spec.dataset, flip: spec.flip });
+  const p = featurePaths(spec.tower, spec.tap, { dataset: spec.dataset, flip: spec.flip, variant: spec.variant });
   const index = makeIndex(spec, names);
   const rowBytes = index.dim * (spec.dtype === 'f16' ? 2 : 4);
   const plan = join(p.chunks, 'plan.json');
@@ -261,7 +278,7 @@ export function listFeatureCaches(): { tower: string; tap: string; dataset: stri
     for (const tap of readdirSync(td)) {
       const d = join(td, tap);
       if (!statSync(d).isDirectory()) continue;
-      for (const f of readdirSync(d).filter((x) => /^[^.]+\.(orig|flip)\.json$/.test(x))) {
+      for (const f of readdirSync(d).filter((x) => /^[^.]+\.(orig|flip|crop\d+)\.json$/.test(x))) {
         try {
           const ix = JSON.parse(readFileSync(join(d, f), 'utf8')) as FeatureCacheIndex;
           if (ix.format !== FEATURE_FORMAT) continue;

@@ -86,7 +86,10 @@ export async function train(configPath: string, outDir: string, opts: TrainOptio
 
   const { tokenizer, glove } = opts.data ?? loadVocab(cfg, opts.vocabDir ?? cacheDir('text'));
   log(`train: loading features and captions for ${cfg.name} ...`);
-  const trainData = opts.data?.train ?? loadSplitData(cfg, 'train', tc.langs, tokenizer);
+  const cropViews = tc.crop_views ?? 0;
+  const trainData = opts.data?.train ?? loadSplitData(cfg, 'train', tc.langs, tokenizer, { cropViews });
+  const short = trainData.features.find((f) => (f.crops?.length ?? 0) < cropViews);
+  if (short) throw new VlmError(`training.crop_views is ${cropViews} but ${short.key} has ${short.crops?.length ?? 0} crop views loaded`);
   const devData = opts.data?.dev ?? loadSplitData(cfg, 'dev', tc.eval_langs, tokenizer);
   if (trainData.split !== 'train' || devData.split !== 'dev') throw new VlmError('train() trains on the train split and selects on dev only');
   log(`train: ${trainData.captions.length} train captions / ${trainData.images.length} images, dev ${devData.images.length} images [${((Date.now() - t0) / 1000).toFixed(1)} s]`);
@@ -138,7 +141,7 @@ export async function train(configPath: string, outDir: string, opts: TrainOptio
     const bar = progress(`train ${cfg.name}`, P.totalSteps - P.step);
     try {
       while (P.epoch < tc.epochs && !P.finished) {
-        const plan = epochPlan(trainData.captions.length, tc.batch_size, tc.seed, P.epoch, tc.flip_augment, tc.length_buckets ? lengths : undefined);
+        const plan = epochPlan(trainData.captions.length, tc.batch_size, tc.seed, P.epoch, tc.flip_augment, tc.length_buckets ? lengths : undefined, cropViews);
         // Kept in the progress record so a resumed epoch reports the same mean loss.
         P.epochLoss ??= { sum: 0, n: 0 };
         let outOfTime = false;

@@ -3,7 +3,8 @@ import { imageInputKey } from '../model/config.js';
 import { readDetectionCache } from '../model/detector-cache.js';
 import { readFileSync } from 'node:fs';
 import { decodeHalf } from '../model/feature-cache-float16.js';
-import { featurePaths, readFeatureCache, readFeatureIndex, selectRows } from '../model/feature-cache.js';
+import { cropVariant } from '../model/feature-cache-crops.js';
+import { featurePaths, readFeatureCache, readFeatureIndex, selectRows, type FeatureVariant } from '../model/feature-cache.js';
 import type { MixedTokenizer } from '../text/tokenizer.js';
 import { VlmError } from '../util/errors.js';
 import { loadFlickr8k, type Flickr8kLang, type Flickr8kSplit } from './datasets/flickr8k.js';
@@ -16,6 +17,8 @@ export interface FeatureTable {
   orig: Float32Array;
   /** Same for the horizontally flipped images (equals orig for inputs without a flip variant). */
   flip: Float32Array;
+  /** Random-resized crop views crop0, crop1, ... (training's crop_views; absent when not loaded). */
+  crops?: Float32Array[];
 }
 
 export interface EncodedCaption {
@@ -32,8 +35,11 @@ export interface SplitData {
   captions: EncodedCaption[];
 }
 
-/** Rows of one input's cached features for the given images (detector scores have no flip variant: they barely change). */
-export function loadFeatureTable(spec: ImageInputSpec, images: string[]): FeatureTable {
+/**
+ * Rows of one input's cached features for the given images, orig + flip + `cropViews` crop views (detector scores
+ * have no flip or crop variants: the whole image's scores stand in for them).
+ */
+export function loadFeatureTable(spec: ImageInputSpec, images: string[], cropViews = 0): FeatureTable {
   const key = imageInputKey(spec);
   if (spec.source === 'detector') {
     const cache = readDetectionCache(spec.detector);
@@ -44,23 +50,25 @@ export function loadFeatureTable(spec: ImageInputSpec, images: string[]): Featur
       if (row.length !== spec.dim) throw new VlmError(`detector cache ${spec.detector}: dim ${row.length}, config says ${spec.dim}`);
       orig.set(row, i * spec.dim);
     });
-    return { key, dim: spec.dim, orig, flip: orig };
+    return { key, dim: spec.dim, orig, flip: orig, ...(cropViews ? { crops: Array.from({ length: cropViews }, () => orig) } : {}) };
   }
-  const read = (flip: boolean): Float32Array => {
-    const sel = { dataset: 'flickr8k', flip };
+  const read = (variant: FeatureVariant): Float32Array => {
+    const sel = { dataset: 'flickr8k', variant };
     if (readFeatureIndex(spec.tower, spec.tap, sel).dtype === 'f16') return readHalfRows(spec.tower, spec.tap, sel, images, spec.dim, key);
     const m = readFeatureCache(spec.tower, spec.tap, sel);
     if (m.dim !== spec.dim) throw new VlmError(`cached features ${key} have dim ${m.dim}, config says ${spec.dim}`);
     return selectRows(m, images);
   };
-  return { key, dim: spec.dim, orig: read(false), flip: read(true) };
+  const table: FeatureTable = { key, dim: spec.dim, orig: read('orig'), flip: read('flip') };
+  if (cropViews) table.crops = Array.from({ length: cropViews }, (_, k) => read(cropVariant(k)));
+  return table;
 }
 
 /**
  * Rows of an f16 cache decoded one by one: the spatial maps (7x7x1792) would take 2.8 GB per variant as a whole
  * float32 matrix; this holds the raw half-precision file (1.4 GB) plus only the selected rows.
  */
-function readHalfRows(tower: string, tap: string, sel: { dataset: string; flip: boolean }, images: string[], dim: number, key: string): Float32Array {
+function readHalfRows(tower: string, tap: string, sel: { dataset: string; variant: FeatureVariant }, images: string[], dim: number, key: string): Float32Array {
   const index = readFeatureIndex(tower, tap, sel);
   if (index.dim !== dim) throw new VlmError(`cached features ${key} have dim ${index.dim}, config says ${dim}`);
   const buf = readFileSync(featurePaths(tower, tap, sel).bin);
@@ -75,8 +83,8 @@ function readHalfRows(tower: string, tap: string, sel: { dataset: string; flip: 
   return out;
 }
 
-/** Features and tokenized captions of one Flickr8k split (never mixes splits). */
-export function loadSplitData(cfg: ModelConfig, split: Flickr8kSplit, langs: Flickr8kLang[], tokenizer: MixedTokenizer): SplitData {
+/** Features and tokenized captions of one Flickr8k split (never mixes splits); crop views only when asked (train). */
+export function loadSplitData(cfg: ModelConfig, split: Flickr8kSplit, langs: Flickr8kLang[], tokenizer: MixedTokenizer, opts: { cropViews?: number } = {}): SplitData {
   let images: string[] | undefined;
   const captions: EncodedCaption[] = [];
   for (const lang of langs) {
@@ -88,7 +96,7 @@ export function loadSplitData(cfg: ModelConfig, split: Flickr8kSplit, langs: Fli
     }
   }
   if (!images) throw new VlmError('no caption languages given');
-  const features = cfg.image.inputs.map((s) => loadFeatureTable(s, images!));
+  const features = cfg.image.inputs.map((s) => loadFeatureTable(s, images!, opts.cropViews ?? 0));
   return { split, images, features, captions };
 }
 

@@ -12,9 +12,9 @@ test('an epoch plan is a reproducible permutation; bucketing keeps every sample 
   assert.notDeepEqual(epochPlan(n, 32, 3, 3, true).order, a.order);
   assert.deepEqual([...a.order].sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i));
   assert.equal(a.batches, 31);
-  const flips = a.flips.reduce((s, f) => s + f, 0);
+  const flips = a.views.reduce((s, f) => s + f, 0);
   assert.ok(flips > 400 && flips < 600, `flips ${flips}`);
-  assert.equal(epochPlan(n, 32, 3, 2, false).flips.reduce((s, f) => s + f, 0), 0);
+  assert.equal(epochPlan(n, 32, 3, 2, false).views.reduce((s, f) => s + f, 0), 0);
 
   const bucketed = epochPlan(n, 32, 3, 2, true, lengths);
   assert.deepEqual([...bucketed.order].sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i));
