@@ -20,7 +20,7 @@ export const ADAPTER_FORMAT = 'vlm-adapter/1';
 type ParamsJson =
   | { method: 'zeroshot'; weights: MatJson }
   | { method: 'prototype'; prototypes: MatJson }
-  | { method: 'probe'; W: MatJson; b: number[] }
+  | { method: 'probe' | 'ridge'; W: MatJson; b: number[] }
   | { method: 'tip' | 'tip-f'; weights: MatJson | null; zs_temperature: number; keys: MatJson; key_labels: number[]; alpha: number; beta: number };
 
 /**
@@ -60,7 +60,8 @@ function paramsToJson(p: FewShotParams): ParamsJson {
   switch (p.method) {
     case 'zeroshot': return { method: p.method, weights: matToJson(p.weights) };
     case 'prototype': return { method: p.method, prototypes: matToJson(p.prototypes) };
-    case 'probe': return { method: p.method, W: matToJson(p.W), b: p.b };
+    case 'probe':
+    case 'ridge': return { method: p.method, W: matToJson(p.W), b: p.b };
     default: return {
       method: p.method, weights: p.weights && matToJson(p.weights), zs_temperature: p.zsTemperature,
       keys: matToJson(p.keys), key_labels: p.keyLabels, alpha: p.alpha, beta: p.beta,
@@ -73,7 +74,8 @@ function paramsFromJson(j: ParamsJson, where: string): FewShotParams {
   switch (j.method) {
     case 'zeroshot': return { method: j.method, weights: m(j.weights, 'weights') };
     case 'prototype': return { method: j.method, prototypes: m(j.prototypes, 'prototypes') };
-    case 'probe': return { method: j.method, W: m(j.W, 'W'), b: j.b };
+    case 'probe':
+    case 'ridge': return { method: j.method, W: m(j.W, 'W'), b: j.b };
     case 'tip':
     case 'tip-f': return {
       method: j.method, weights: j.weights ? m(j.weights, 'weights') : null, zsTemperature: j.zs_temperature,

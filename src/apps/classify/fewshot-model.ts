@@ -6,18 +6,18 @@ import { mulABt, type Mat } from './matrix.js';
  * that turns image embeddings into logits. Probabilities are softmax(logits / temperature) for every
  * method, with the temperature fitted on held-out examples of the support set (see calibrate.ts).
  */
-export type FewShotMethod = 'zeroshot' | 'prototype' | 'probe' | 'tip' | 'tip-f';
-export const FEWSHOT_METHODS: readonly FewShotMethod[] = ['zeroshot', 'prototype', 'probe', 'tip', 'tip-f'];
+export type FewShotMethod = 'zeroshot' | 'prototype' | 'probe' | 'ridge' | 'tip' | 'tip-f';
+export const FEWSHOT_METHODS: readonly FewShotMethod[] = ['zeroshot', 'prototype', 'probe', 'ridge', 'tip', 'tip-f'];
 /** The methods that learn from examples (what `vlm eval fewshot` compares by default). */
-export const LEARNING_METHODS: readonly FewShotMethod[] = ['probe', 'tip', 'tip-f', 'prototype'];
+export const LEARNING_METHODS: readonly FewShotMethod[] = ['probe', 'ridge', 'tip', 'tip-f', 'prototype'];
 
 export type FewShotParams =
   /** Cosine to the prompt-ensemble class vectors. */
   | { method: 'zeroshot'; weights: Mat }
   /** Cosine to the (renormalised) mean support embedding of each class. */
   | { method: 'prototype'; prototypes: Mat }
-  /** Logistic regression: W x + b. */
-  | { method: 'probe'; W: Mat; b: number[] }
+  /** Logistic regression (probe) or ridge regression to ±1 targets (ridge): W x + b. */
+  | { method: 'probe' | 'ridge'; W: Mat; b: number[] }
   /**
    * Tip-Adapter (Zhang et al., ECCV 2022): zero-shot logits (cosines / zsTemperature) plus alpha times
    * each class's mean affinity exp(-beta (1 - x·k)) to its cache keys (the support embeddings, or for
@@ -36,7 +36,8 @@ export function classCount(p: FewShotParams): number {
   switch (p.method) {
     case 'zeroshot': return p.weights.rows;
     case 'prototype': return p.prototypes.rows;
-    case 'probe': return p.W.rows;
+    case 'probe':
+    case 'ridge': return p.W.rows;
     default: return p.weights ? p.weights.rows : Math.max(...p.keyLabels) + 1;
   }
 }
@@ -45,7 +46,8 @@ export function paramsDim(p: FewShotParams): number {
   switch (p.method) {
     case 'zeroshot': return p.weights.cols;
     case 'prototype': return p.prototypes.cols;
-    case 'probe': return p.W.cols;
+    case 'probe':
+    case 'ridge': return p.W.cols;
     default: return p.keys.cols;
   }
 }
@@ -84,7 +86,8 @@ export function fewShotLogits(p: FewShotParams, X: Mat): Float64Array {
   switch (p.method) {
     case 'zeroshot': return mulABt(X, p.weights);
     case 'prototype': return mulABt(X, p.prototypes);
-    case 'probe': {
+    case 'probe':
+    case 'ridge': {
       const out = mulABt(X, p.W);
       const C = p.W.rows;
       for (let i = 0; i < X.rows; i++) for (let c = 0; c < C; c++) out[i * C + c] += p.b[c];

@@ -2,6 +2,8 @@ import { UsageError } from '../../util/errors.js';
 import { FEWSHOT_METHODS, type FewShotMethod, type FittedFewShot } from './fewshot-model.js';
 import { fitProbe } from './probe.js';
 import { fitPrototype } from './prototype.js';
+import { fitRidge } from './ridge.js';
+import { fitInRowSpace, worthReducing } from './row-space.js';
 import { fitTipF } from './tip-adapter-f.js';
 import { fitTip } from './tip-adapter.js';
 import type { SupportData } from './support.js';
@@ -14,12 +16,22 @@ export function parseMethod(name: string): FewShotMethod {
   return name as FewShotMethod;
 }
 
-/** Fit one few-shot method on a support set (embeddings + labels + optional zero-shot prior). */
+/**
+ * Fit one few-shot method on a support set (embeddings + labels + optional zero-shot prior). Features wider than
+ * the support set is long (grid-pooled tower taps) are fitted in the support rows' span: the same model, faster.
+ */
 export function fitFewShot(method: FewShotMethod, d: SupportData): FittedFewShot {
+  // ridge already works in the dual.
+  if (method !== 'zeroshot' && method !== 'ridge' && worthReducing(d)) return fitInRowSpace(d, (r) => fitDirect(method, r));
+  return fitDirect(method, d);
+}
+
+function fitDirect(method: FewShotMethod, d: SupportData): FittedFewShot {
   switch (method) {
     case 'zeroshot': return fitZeroShotCalibrated(d);
     case 'prototype': return fitPrototype(d);
     case 'probe': return fitProbe(d);
+    case 'ridge': return fitRidge(d);
     case 'tip': return fitTip(d);
     case 'tip-f': return fitTipF(d);
     default: throw new UsageError(`unknown few-shot method "${String(method)}"`);

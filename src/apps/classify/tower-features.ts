@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import onnxProto from 'onnx-proto';
 import type { Encoder } from '../../encoders/encoder.js';
 import type { ImageInput } from '../../image/types.js';
 import { preprocessBatch } from '../../image/preprocess.js';
-import { loadOnnxImageTower } from '../../model/image-tower-onnx.js';
+import { onnxTowerPath } from '../../model/image-tower-onnx.js';
 import { parseTap, parseTowerId, towerPreprocessSpec, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
 import { UsageError } from '../../util/errors.js';
 import { defaultModelDir } from '../../util/paths.js';
@@ -13,7 +14,8 @@ import { defaultModelDir } from '../../util/paths.js';
  * The projection into the shared space was trained for Flickr8k captions and throws away what captions
  * never mention (which traffic sign, which garment); the tower's pre-projection taps keep it.
  *
- * A spec reads "tower:<tap>[+<tap>...]". A tap is `<endpoint>_<pooling>` with pooling gap / gmp (what the tower
+ * A spec reads "tower[@<side>]:<tap>[+<tap>...]": the image squashed to side x side pixels (default the tower's own
+ * 224; GTSRB's 35 px crops give better early-block features at 128, where block 6 sees more of the sign per cell). A tap is `<endpoint>_<pooling>` with pooling gap / gmp (what the tower
  * computes) or g2 / g3: the spatial map average-pooled over a 2x2 / 3x3 grid of cells, which keeps *where*
  * things are (the digits of a speed limit sit in the middle of the sign, a "keep left" arrow points one way).
  * Each tap is square-rooted (its ReLU outputs are bursty), each grid cell L2-normalised (and the tap scaled to
@@ -24,6 +26,8 @@ export interface TowerFeatureSpec {
   kind: 'tower';
   tower: TowerId;
   taps: string[];
+  /** Input side in pixels. */
+  size: number;
   /** What the ONNX tower graph is built with: the model's own taps plus what these taps need (reuses its exported file). */
   graphTaps: string[];
 }
@@ -75,20 +79,24 @@ export function modelTower(modelDir?: string): { tower: TowerId; taps: string[] 
   return { tower, taps: towers.filter((t) => t.tower === tower).map((t) => t.tap) };
 }
 
-/** Parse "tower:<tap>[+<tap>...]" for the model in modelDir; null for "embedding" (or nothing). */
+/** Parse "tower[@side]:<tap>[+<tap>...]" for the model in modelDir; null for "embedding" (or nothing). */
 export function parseTowerFeatures(spec: string | undefined, modelDir?: string): TowerFeatureSpec | null {
   if (spec === undefined || spec === 'embedding') return null;
-  const m = /^tower:([A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)*)$/.exec(spec);
-  if (!m) throw new UsageError(`--features must be "embedding" or "tower:<tap>[+<tap>]", e.g. tower:b13_g2 (got "${spec}")`);
+  const m = /^tower(?:@(\d+))?:([A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)*)$/.exec(spec);
+  if (!m) throw new UsageError(`--features must be "embedding" or "tower[@side]:<tap>[+<tap>]", e.g. tower@128:b6_g3 (got "${spec}")`);
+  const size = m[1] === undefined ? undefined : Number(m[1]);
+  if (size !== undefined && !(size >= 32 && size <= 1024 && size % 32 === 0)) throw new UsageError(`--features ${spec}: the input side must be a multiple of 32 from 32 to 1024`);
   const { tower, taps: own } = modelTower(modelDir);
-  const taps = m[1].split('+');
+  const taps = m[2].split('+');
   if (new Set(taps).size !== taps.length) throw new UsageError(`--features names a tap twice: ${spec}`);
   const layouts = taps.map((t) => tapLayout(tower, t));
-  return { kind: 'tower', tower, taps, graphTaps: [...new Set([...own, ...layouts.map((l) => l.graphTap)])].sort() };
+  const side = size ?? towerPreprocessSpec(tower).width;
+  return { kind: 'tower', tower, taps, size: side, graphTaps: [...new Set([...own, ...layouts.map((l) => l.graphTap)])].sort() };
 }
 
+/** The canonical spec string (the size only when it is not the tower's own). */
 export function towerFeaturesName(f: TowerFeatureSpec): string {
-  return `tower:${f.taps.join('+')}`;
+  return `tower${f.size === towerPreprocessSpec(f.tower).width ? '' : `@${f.size}`}:${f.taps.join('+')}`;
 }
 
 /** Average-pool an [h, w, c] map (row-major) over a g x g grid of cells (PyTorch's adaptive pooling bounds). */
@@ -168,38 +176,71 @@ export interface TowerFeatureExtractor {
   dispose(): Promise<void>;
 }
 
+/**
+ * The tower's exported ONNX graph (src/model/image-tower-onnx-export.ts, shared file) with free N, H, W: MobileNetV2
+ * is fully convolutional (SAME padding, global pools), so any input side works; only the declared shapes are fixed.
+ */
+async function flexibleTowerOnnx(f: TowerFeatureSpec): Promise<Uint8Array> {
+  const { name } = parseTowerId(f.tower);
+  const file = onnxTowerPath(name, f.graphTaps);
+  if (!existsSync(file)) {
+    const { exportTowerOnnx } = await import('../../model/image-tower-onnx-export.js');
+    const bytes = await exportTowerOnnx(name, f.graphTaps);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, bytes);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  const { onnx } = onnxProto;
+  const model = onnx.ModelProto.decode(readFileSync(file));
+  const free = (...names: string[]) => names.map((dimParam) => ({ dimParam }));
+  for (const v of model.graph?.input ?? []) v.type!.tensorType!.shape!.dim = [...free('N', 'H', 'W'), { dimValue: 3 }];
+  for (const v of model.graph?.output ?? []) {
+    const dims = v.type!.tensorType!.shape!.dim!;
+    v.type!.tensorType!.shape!.dim = dims.length === 4 ? [...free('N', 'h', 'w'), dims[3]] : [...free('N'), dims[1]];
+  }
+  return onnx.ModelProto.encode(model).finish();
+}
+
 export async function loadTowerFeatureExtractor(f: TowerFeatureSpec, opts: { threads?: number } = {}): Promise<TowerFeatureExtractor> {
   const layouts = f.taps.map((t) => tapLayout(f.tower, t));
-  const { name } = parseTowerId(f.tower);
-  const runner = await loadOnnxImageTower(f.tower, f.graphTaps, { threads: opts.threads ?? 0 });
-  const spec = towerPreprocessSpec(f.tower);
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(await flexibleTowerOnnx(f), {
+    intraOpNumThreads: opts.threads ?? 0,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    // No busy-waiting between ops: the cores are shared with other jobs.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  });
+  const spec = { ...towerPreprocessSpec(f.tower), width: f.size, height: f.size };
   const dim = layouts.reduce((a, l) => a + tapLength(l), 0);
+  const outputs = [...new Set(layouts.map((l) => l.graphTap))];
   const raw = async (inputs: ImageInput[]): Promise<Float32Array[]> => {
     if (!inputs.length) return [];
+    const n = inputs.length;
     const pixels = await preprocessBatch(inputs, spec);
-    const out = await runner.features(pixels, inputs.length);
+    const res = await session.run({ pixels: new ort.Tensor('float32', pixels, [n, f.size, f.size, 3]) }, outputs);
     return inputs.map((_, i) => {
       const row = new Float32Array(dim);
       let o = 0;
       for (const l of layouts) {
-        const v = out[l.graphTap][i];
+        const t = res[l.graphTap];
+        const data = t.data as Float32Array;
+        const per = data.length / n;
+        const v = data.subarray(i * per, (i + 1) * per);
         if (l.grid === 1) row.set(v, o);
-        else {
-          const [h, w] = TOWER_ENDPOINTS[name][l.graphTap.slice(0, -'_map'.length)].shape;
-          row.set(gridPool(v, h, w, l.channels, l.grid), o);
-        }
+        else row.set(gridPool(v, t.dims[1], t.dims[2], l.channels, l.grid), o);
         o += tapLength(l);
       }
       return row;
     });
   };
   return {
-    id: `${f.tower}:${f.taps.join('+')}`,
+    id: `${f.tower}:${towerFeaturesName(f)}`,
     dim,
     layouts,
     raw,
     features: async (inputs) => (await raw(inputs)).map((r) => normaliseTowerRow(r, layouts)),
-    dispose: () => runner.dispose(),
+    dispose: () => session.release(),
   };
 }
 
@@ -212,7 +253,7 @@ export function towerFeatureEncoder(f: TowerFeatureSpec): Encoder {
   let extractor: Promise<TowerFeatureExtractor> | null = null;
   const layouts = f.taps.map((t) => tapLayout(f.tower, t));
   return {
-    id: `tower:${f.tower}:${f.taps.join('+')}`,
+    id: `${f.tower}:${towerFeaturesName(f)}`,
     dim: layouts.reduce((a, l) => a + tapLength(l), 0),
     async embedImages(inputs) {
       extractor ??= loadTowerFeatureExtractor(f);

@@ -117,7 +117,7 @@ export function registerFewshot(program: Command): void {
     .command('train')
     .description('fit a classifier on <dir>/<label>/*.jpg and save it as an adapter for `vlm classify --adapter`')
     .argument('<dir>', 'folder with one sub-folder of example images per class')
-    .option('--method <m>', 'probe (logistic regression), tip (Tip-Adapter), tip-f (Tip-Adapter-F), prototype, or zeroshot (calibrated zero-shot)', 'probe')
+    .option('--method <m>', 'probe (logistic regression), ridge (ridge regression: best on tower features), tip (Tip-Adapter), tip-f (Tip-Adapter-F), prototype, or zeroshot (calibrated zero-shot)', 'probe')
     .requiredOption('--out <file>', 'where to write the adapter (JSON)')
     .option('--model <dir>', 'model folder (default: the shipped default model)')
     .option('--labels-lang <lang>', 'language of the class names for the zero-shot prior: en or zh (default: detected)', parseLang)

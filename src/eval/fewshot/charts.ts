@@ -2,7 +2,7 @@ import { heatmap, lineChart, writeChart } from '../plots.js';
 import type { FewShotResult } from '../run-fewshot.js';
 
 const METHOD_NAMES: Record<string, string> = {
-  probe: 'linear probe', tip: 'Tip-Adapter', 'tip-f': 'Tip-Adapter-F', prototype: 'class prototype', zeroshot: 'zero-shot (calibrated)',
+  probe: 'linear probe', ridge: 'ridge probe', tip: 'Tip-Adapter', 'tip-f': 'Tip-Adapter-F', prototype: 'class prototype', zeroshot: 'zero-shot (calibrated)',
 };
 
 export function methodName(m: string): string {

@@ -4,6 +4,7 @@ import {
   type TowerFeatureExtractor, type TowerFeatureSpec,
 } from '../../apps/classify/tower-features.js';
 import { hasFeatureCache, readFeatureCache } from '../../model/feature-cache.js';
+import { towerPreprocessSpec } from '../../model/image-tower.js';
 import { UsageError } from '../../util/errors.js';
 import type { SetItem } from './datasets.js';
 import { EmbeddingCache } from './embedding-cache.js';
@@ -32,7 +33,7 @@ function fromFeatureCache(f: TowerFeatureSpec, dataset: string, items: SetItem[]
   // "test/test/<file>"; MedPix the file name, as its keys).
   const cacheName = (key: string) => (dataset === 'gtsrb' ? key.replace(/^test\/test\//, 'test/') : key);
   const layouts = f.taps.map((t) => tapLayout(f.tower, t));
-  if (layouts.some((l) => l.grid !== 1 || !hasFeatureCache(f.tower, l.tap, { dataset }))) return null;
+  if (f.size !== towerPreprocessSpec(f.tower).width || layouts.some((l) => l.grid !== 1 || !hasFeatureCache(f.tower, l.tap, { dataset }))) return null;
   const mats = layouts.map((l) => readFeatureCache(f.tower, l.tap, { dataset }));
   if (!items.every((x) => mats.every((m) => m.rowOf(cacheName(x.key)) !== undefined))) return null;
   const dim = mats.reduce((a, m) => a + m.dim, 0);
@@ -55,7 +56,8 @@ async function rawRows(f: TowerFeatureSpec, dataset: string, items: SetItem[], o
   const layouts = f.taps.map((t) => tapLayout(f.tower, t));
   // Loaded on first use only: a complete disk cache needs no tower.
   const pseudo: Encoder = {
-    id: `tower:${f.tower}:${f.taps.join('+')}`,
+    // The id of the single-tap caches an earlier version wrote ("tower:<tower>:<tap>") at the default size.
+    id: `tower:${f.tower}:${f.size === towerPreprocessSpec(f.tower).width ? '' : `@${f.size}:`}${f.taps.join('+')}`,
     dim: layouts.reduce((a, l) => a + l.grid * l.grid * l.channels, 0),
     async embedImages(inputs) {
       extractor ??= await loadTowerFeatureExtractor(f);
