@@ -30,7 +30,7 @@ const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '200' }, composites: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
     model: { type: 'string' }, only: { type: 'string' }, resume: { type: 'boolean', default: false }, steps: { type: 'string', default: '4' }, 'no-save': { type: 'boolean', default: false },
-    dev: { type: 'boolean', default: false }, sides: { type: 'string', default: '224,320,448,576,672' }, smooths: { type: 'string', default: '0,0.5,1,1.5,2' },
+    dev: { type: 'boolean', default: false }, sides: { type: 'string', default: '320,448,576' }, smooths: { type: 'string', default: '0,1,2' }, pools: { type: 'string', default: '1,3,5' },
   },
 });
 const nPairs = Number(values.pairs), nComp = Number(values.composites), seed = Number(values.seed), steps = Number(values.steps);
@@ -50,9 +50,9 @@ if (!dense) throw new VlmError(`${modelDir} is not a vlm model folder: the dense
 if (values.dev) {
   // --dev: choose the dense settings on dev composites (explain-dev.json); the test composites are not touched
   const nums = (s: string) => s.split(',').map(Number);
-  const cmd = `nice -n 10 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${seed} --sides ${values.sides} --smooths ${values.smooths}${values.model ? ` --model ${values.model}` : ''}`;
+  const cmd = `nice -n 10 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${seed} --sides ${values.sides} --smooths ${values.smooths} --pools ${values.pools}${values.model ? ` --model ${values.model}` : ''}`;
   await tuneDense(dense, {
-    composites: nComp, seed, sides: nums(values.sides!), smooths: nums(values.smooths!), text: POINTING_TEXT,
+    composites: nComp, seed, sides: nums(values.sides!), smooths: nums(values.smooths!), pools: nums(values.pools!), text: POINTING_TEXT,
     report: (t) => {
       if (!values['no-save']) saveEvalResult(modelDir, 'explain-dev', { task: 'explain-dev', model: encoder.id, ...t }, cmd);
       console.error(`dev ${t.n}: ${JSON.stringify((t.best as object[]).slice(0, 3))}`);

@@ -9,23 +9,26 @@ import { heatmap, resample, smooth, type Heatmap } from '../apps/explain/heatmap
 import { pointingHit, type Composite } from './explain-pointing.js';
 
 export interface ScaleMaps {
-  /** input side -> map with the shared component removed, and the raw cosine map */
-  surgery: Map<number, Heatmap>;
-  raw: Map<number, Heatmap>;
+  /** "side:pool" -> map with the shared component removed, and the raw cosine map */
+  surgery: Map<string, Heatmap>;
+  raw: Map<string, Heatmap>;
 }
 
-export async function scaleMaps(dense: DenseExplainer, image: Composite['image'], text: Float32Array, sides: number[]): Promise<ScaleMaps> {
+export async function scaleMaps(dense: DenseExplainer, image: Composite['image'], text: Float32Array, sides: number[], pools: number[] = [1]): Promise<ScaleMaps> {
   const out: ScaleMaps = { surgery: new Map(), raw: new Map() };
   for (const s of sides) {
-    const g = await dense.locationEmbeddings(image, s);
-    out.raw.set(s, heatmap(g.rows, g.cols, g.embeddings.map((e) => dot(e, text))));
-    out.surgery.set(s, heatmap(g.rows, g.cols, surgery(g.embeddings, text)));
+    for (const p of pools) {
+      const g = await dense.locationEmbeddings(image, s, p);
+      out.raw.set(`${s}:${p}`, heatmap(g.rows, g.cols, g.embeddings.map((e) => dot(e, text))));
+      out.surgery.set(`${s}:${p}`, heatmap(g.rows, g.cols, surgery(g.embeddings, text)));
+    }
   }
   return out;
 }
 
 export interface DenseSetting {
   scales: number[];
+  pool: number;
   smooth: number;
   surgery: boolean;
 }
@@ -33,7 +36,7 @@ export interface DenseSetting {
 /** The map DenseExplainer.explain would give for these settings (same averaging on the finest grid). */
 export function combine(m: ScaleMaps, s: DenseSetting): Heatmap {
   const src = s.surgery ? m.surgery : m.raw;
-  const maps = s.scales.map((x) => src.get(x)!);
+  const maps = s.scales.map((x) => src.get(`${x}:${s.pool}`)!);
   const n = Math.max(...maps.map((h) => h.rows));
   const avg = heatmap(n, n);
   for (const h of maps) {
@@ -43,12 +46,12 @@ export function combine(m: ScaleMaps, s: DenseSetting): Heatmap {
   return s.smooth > 0 ? smooth(avg, s.smooth) : avg;
 }
 
-/** All non-empty subsets of the sides, with each smoothing, with and without surgery. */
-export function settingsGrid(sides: number[], smooths: number[]): DenseSetting[] {
+/** All non-empty subsets of the sides, with each pooling window and smoothing, with and without surgery. */
+export function settingsGrid(sides: number[], smooths: number[], pools: number[] = [1]): DenseSetting[] {
   const out: DenseSetting[] = [];
   for (let mask = 1; mask < 1 << sides.length; mask++) {
     const scales = sides.filter((_, i) => mask & (1 << i));
-    for (const sm of smooths) for (const sg of [true, false]) out.push({ scales, smooth: sm, surgery: sg });
+    for (const pool of pools) for (const sm of smooths) for (const sg of [true, false]) out.push({ scales, pool, smooth: sm, surgery: sg });
   }
   return out;
 }
@@ -63,6 +66,8 @@ export interface TuneOptions {
   seed: number;
   sides: number[];
   smooths: number[];
+  /** pooling windows (cells) to try */
+  pools: number[];
   text: string;
   /** called after every 20 composites and at the end with the table so far */
   report(table: Record<string, unknown>): void;
@@ -83,25 +88,26 @@ export async function tuneDense(dense: DenseExplainer, opts: TuneOptions): Promi
   const signs = loadGtsrb().train;
   const rng = createRng(opts.seed);
   const [text] = dense.embedTexts([opts.text]);
-  const settings = settingsGrid(opts.sides, opts.smooths);
+  const settings = settingsGrid(opts.sides, opts.smooths, opts.pools);
   const items: { maps: ScaleMaps; comp: Composite }[] = [];
   const table = () => {
     const hits = scoreSettings(settings, items);
     const n = items.length;
     const rows = settings.map((s, i) => ({ ...s, hits: hits[i], accuracy: Math.round((hits[i] / n) * 1e4) / 1e4, ci95: wilson(hits[i], n).map((x) => Math.round(x * 1e4) / 1e4) }));
-    rows.sort((a, b) => b.hits - a.hits || a.scales.length - b.scales.length || a.smooth - b.smooth);
+    rows.sort((a, b) => b.hits - a.hits || a.scales.length - b.scales.length || a.pool - b.pool || a.smooth - b.smooth);
     return {
-      n, photos: 'Flickr8k dev', signs: 'GTSRB train', text: opts.text, seed: opts.seed, sides: opts.sides, smooths: opts.smooths,
-      note: 'pointing-game hits (tolerance 0) per dense setting; smooth = Gaussian sigma in cells of the finest grid; ties: fewer scales, less smoothing first',
+      n, photos: 'Flickr8k dev', signs: 'GTSRB train', text: opts.text, seed: opts.seed, sides: opts.sides, smooths: opts.smooths, pools: opts.pools,
+      note: 'pointing-game hits (tolerance 0) per dense setting; pool = features averaged over pool x pool locations before the head; smooth = Gaussian sigma in cells of the finest grid; ties: fewer scales, smaller pool, less smoothing first',
       best: rows.slice(0, 15),
       single_scale: rows.filter((r) => r.scales.length === 1 && r.smooth === 0),
+      by_pool: opts.pools.map((pool) => rows.find((r) => r.pool === pool)),
     };
   };
   for (let k = 0; k < opts.composites; k++) {
     const photo = dev.imagePaths[Math.floor(rng() * dev.imagePaths.length)];
     const sign = signs[Math.floor(rng() * signs.length)];
     const comp = await randomComposite(await decodeImage(photo), sign.path, createRng(Math.floor(rng() * 2 ** 31)));
-    items.push({ maps: await scaleMaps(dense, comp.image, text, opts.sides), comp });
+    items.push({ maps: await scaleMaps(dense, comp.image, text, opts.sides, opts.pools), comp });
     if (items.length % 20 === 0 || items.length === opts.composites) opts.report(table());
   }
 }

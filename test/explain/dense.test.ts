@@ -14,7 +14,7 @@ test('dense: a photo pasted on grey is where the map peaks when the query is tha
   const dense = await explainerFor(encoder);
   assert.ok(dense, 'the default model has a dense explainer');
   try {
-    assert.deepEqual([dense.rows, dense.cols], [28, 28], 'the default scales reach 448 px: b13 gives 28 x 28');
+    assert.deepEqual([dense.rows, dense.cols], [36, 36], 'the default scales reach 576 px: b13 gives 36 x 36');
     const photo = await sharp(join(repoRoot, 'assets', 'demo', 'dog-pekingese.jpg')).resize(112, 112, { fit: 'cover' }).removeAlpha().raw().toBuffer();
     const [query] = await encoder.embedImages([{ width: 112, height: 112, data: new Uint8Array(photo) }]);
     for (const [x, y] of [[0, 0], [112, 112], [112, 0]]) {

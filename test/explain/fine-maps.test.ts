@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { explainerFor, heatmap, peak, smooth } from '../../src/apps/explain/index.js';
+import { boxPool } from '../../src/apps/explain/box-pool.js';
 import { openMapTower } from '../../src/apps/explain/map-tower.js';
 import { loadEncoder } from '../../src/encoders/load.js';
 import { preprocessBatch } from '../../src/image/preprocess.js';
@@ -29,6 +30,18 @@ test('smooth: a broad bump beats a taller one-cell spike, a constant map stays c
   assert.ok(p.x > 5 && p.x < 9 && p.y > 5 && p.y < 9, `smoothed peak ${JSON.stringify(p)}`);
   assert.ok(smooth(heatmap(4, 6, Array(24).fill(0.3)), 1.5).values.every((x) => Math.abs(x - 0.3) < 1e-6));
   assert.deepEqual(Array.from(smooth(h, 0).values), Array.from(v));
+});
+
+test('boxPool: each location gets the mean of its window, cells outside the map not counted; pool 1 is the identity', () => {
+  // 3 x 4 grid, 2 channels: channel 0 = row * 4 + col, channel 1 = 1
+  const feats = Array.from({ length: 12 }, (_, i) => Float32Array.of(i, 1));
+  const p = boxPool(feats, 3, 4, 3);
+  // centre (1, 1): mean of rows 0..2, cols 0..2 = mean of 0,1,2,4,5,6,8,9,10
+  assert.ok(Math.abs(p[1 * 4 + 1][0] - 5) < 1e-6);
+  // corner (0, 0): only rows 0..1, cols 0..1 exist = mean of 0,1,4,5
+  assert.ok(Math.abs(p[0][0] - 2.5) < 1e-6);
+  assert.ok(p.every((v) => Math.abs(v[1] - 1) < 1e-6), 'a constant channel stays constant');
+  assert.equal(boxPool(feats, 3, 4, 1), feats);
 });
 
 test('map tower: at 224 it matches the fixed-size ONNX tower, at 448 its maps are twice as fine', { skip: process.env.VLM_TOWER_BACKEND === 'tfjs' ? 'onnxruntime only' : false }, async () => {
