@@ -93,9 +93,13 @@ export function explainSection(have: Map<string, EvalRecord>): CardSection {
     const c = get(r, `curves.${m}`) as Row | undefined;
     return c ? [[m, String(c.n), `${n(c.deletion_auc, 3)} vs ${n(c.random_deletion_auc, 3)}`, `${n(c.deletion_margin, 3)} ${ci(c.deletion_margin_ci95, 1, 3)}`, `${n(c.insertion_auc, 3)} vs ${n(c.random_insertion_auc, 3)}`, `${n(c.insertion_margin, 3)} ${ci(c.insertion_margin_ci95, 1, 3)}`]] : [];
   });
+  // the dense grid and tower input sizes, as the run recorded them (older runs: one 14x14 map at 224 px)
+  const denseHow = String(get(r, 'settings.dense') ?? '');
+  const grid = /averaged on (\d+x\d+)/.exec(denseHow)?.[1] ?? '14x14';
+  const sizes = /tower at ([\d +]+) px/.exec(denseHow)?.[1];
   return {
     heading: 'Explainability: how faithful the heatmaps are',
-    text: `\`vlm explain\` draws two kinds of heatmap: **dense** (this model only: the tower's 14x14 feature map through the image
+    text: `\`vlm explain\` draws two kinds of heatmap: **dense** (this model only: the tower's ${grid} feature map${sizes ? ` (tower run at ${sizes} px, maps averaged)` : ''} through the image
 head location by location, the component shared by all locations removed as in CLIP Surgery) and **occlusion** (any
 model: similarity drop when blurred patches hide each region). Both were measured on held-out data.
 
