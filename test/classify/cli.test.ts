@@ -98,5 +98,26 @@ test('vlm eval fewshot --features tower:... needs one of our own models (a froze
   assert.match(r.stderr, /needs one of our own models.*--features embedding/);
   const bad = await vlm(['eval', 'fewshot', '--dataset', 'gtsrb', '--features', 'pixels', '--model', modelA]);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--features must be "embedding" or "tower:<tap>/);
+  assert.match(bad.stderr, /--features must be "embedding" or "tower\[@side\]:<tap>/);
+});
+
+test('vlm fewshot train --features tower@...: the adapter reads the default model\'s tower, vlm classify --adapter uses it', async () => {
+  const out = join(tmp, 'tower-ridge.json');
+  const t = await vlm(['fewshot', 'train', support, '--method', 'ridge', '--features', 'tower@64:b6_g2', '--out', out, '--json']);
+  assert.equal(t.code, 0, t.stderr);
+  const summary = JSON.parse(t.stdout.trim()) as { features: string; examples: number };
+  assert.equal(summary.features, 'tower@64:b6_g2');
+  assert.equal(summary.examples, 9);
+  const images = CLASSES.map(([name]) => join(support, name, '1.png'));
+  const c = await vlm(['classify', ...images, '--adapter', out, '--json']);
+  assert.equal(c.code, 0, c.stderr);
+  const lines = c.stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; labels: { label: string; score: number }[] });
+  assert.deepEqual(lines.map((l) => l.labels[0].label), CLASSES.map(([name]) => name)); // its own support images
+  // Another model (no frozen tower, another id): exit 2.
+  const other = await vlm(['classify', images[0], '--adapter', out, '--model', modelA]);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /^vlm: .*trained for model/);
+  const noTower = await vlm(['fewshot', 'train', support, '--features', 'tower:b13_g2', '--out', join(tmp, 'z.json'), '--model', modelA]);
+  assert.equal(noTower.code, 2);
+  assert.match(noTower.stderr, /needs one of our own models/);
 });
