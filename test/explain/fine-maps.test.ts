@@ -95,3 +95,21 @@ test('dense: a small photo pasted on a large grey canvas is found at every scale
 function whiteish() {
   return { width: 64, height: 64, data: new Uint8Array(64 * 64 * 3).fill(230) };
 }
+
+test('dense: the image head on onnxruntime and on tfjs give the same location embeddings', { skip: HAVE_MODEL ? false : 'needs models/default' }, async () => {
+  const { denseExplainer, loadDenseExplainer } = await import('../../src/apps/explain/dense.js');
+  const { loadVlmModel } = await import('../../src/model/checkpoint.js');
+  const fast = await loadDenseExplainer(defaultModelDir);
+  const slow = await denseExplainer(await loadVlmModel(defaultModelDir));
+  try {
+    const a = await fast.locationEmbeddings(PHOTO, 320);
+    const b = await slow.locationEmbeddings(PHOTO, 320);
+    assert.deepEqual([a.rows, a.cols, a.embeddings.length], [20, 20, 400]);
+    let maxDiff = 0;
+    a.embeddings.forEach((e, i) => e.forEach((x, j) => (maxDiff = Math.max(maxDiff, Math.abs(x - b.embeddings[i][j])))));
+    assert.ok(maxDiff < 1e-4, `max difference ${maxDiff}`);
+  } finally {
+    await fast.dispose();
+    await slow.dispose();
+  }
+});
