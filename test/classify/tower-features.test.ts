@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gridPool, normaliseTowerRow, parseTowerFeatures, tapLayout, towerFeaturesName } from '../../src/apps/classify/tower-features.js';
 import { fitFewShot } from '../../src/apps/classify/fit-fewshot.js';
+import { fitInRowSpace } from '../../src/apps/classify/row-space.js';
 import { fewShotLogits } from '../../src/apps/classify/fewshot-model.js';
 import { normalizeRows, type Mat } from '../../src/apps/classify/matrix.js';
 import { fitPrototype } from '../../src/apps/classify/prototype.js';
@@ -76,13 +77,15 @@ test('fitting wide features in the support rows\' span gives the same prototype 
   const test = wideSet(40, 300, 4, 2, train.centres);
   const d = { X: train.X, y: train.y, classes: 4, zeroShot: null, seed: 0 };
   for (const [method, direct] of [['prototype', fitPrototype], ['tip', fitTip]] as const) {
-    const reduced = fitFewShot(method, d);
+    const reduced = fitInRowSpace(d, direct);
     assert.equal(reduced.info.row_space, 24, `${method} was fitted in the row space`);
     const full = direct(d);
     const diff = maxDiff(fewShotLogits(reduced.params, test.X), fewShotLogits(full.params, test.X));
     assert.ok(diff < 1e-3, `${method}: logits differ by ${diff}`);
     assert.ok(Math.abs(reduced.temperature - full.temperature) < 1e-3 * full.temperature, `${method}: temperature`);
   }
+  assert.equal(fitFewShot('tip-f', d).info.row_space, 24, 'fitFewShot reduces the iterative methods');
+  assert.equal(fitFewShot('prototype', d).info.row_space, undefined);
 });
 
 test('ridge probe: the dual solution has zero gradient of the penalised squared loss; it learns wide data', () => {

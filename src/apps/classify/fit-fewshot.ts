@@ -18,11 +18,13 @@ export function parseMethod(name: string): FewShotMethod {
 
 /**
  * Fit one few-shot method on a support set (embeddings + labels + optional zero-shot prior). Features wider than
- * the support set is long (grid-pooled tower taps) are fitted in the support rows' span: the same model, faster.
+ * the support set is long (grid-pooled tower taps) are fitted in the support rows' span by the iterative methods:
+ * the same model, faster.
  */
 export function fitFewShot(method: FewShotMethod, d: SupportData): FittedFewShot {
-  // ridge already works in the dual.
-  if (method !== 'zeroshot' && method !== 'ridge' && worthReducing(d)) return fitInRowSpace(d, (r) => fitDirect(method, r));
+  // Only the iterative methods gain: ridge works in the dual already, and the prototype and Tip-Adapter are a few
+  // passes over the data (the change of basis would cost more than it saves).
+  if ((method === 'probe' || method === 'tip-f') && worthReducing(d)) return fitInRowSpace(d, (r) => fitDirect(method, r));
   return fitDirect(method, d);
 }
 

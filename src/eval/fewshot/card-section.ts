@@ -29,7 +29,8 @@ export function fewShotCardSection(have: Map<string, EvalRecord>, modelDir: stri
     'Few-shot adapters (`vlm fewshot train`, `vlm classify --adapter`) on benchmarks the model never saw in training:',
     'support sets drawn from train, test accuracy in % (mean ± std over 3 seeds, one run where the support set is the whole',
     'train folder; best method in brackets). "features" is what the few-shot methods fit on: the shared 256-d embedding, or',
-    'the frozen tower\'s block-13 features (`tower:b13_gap`, chosen on validation splits carved from train); zero-shot always',
+    'the frozen tower\'s features (`tower:b13_gap`: block 13, global average; `tower@128:b6_g3`: block 6 of a 128-px input on a',
+    '3x3 grid, for traffic signs; chosen on validation splits carved from train or on MedPix dev); zero-shot always',
     'uses the embedding. Fashion-MNIST is scored on a seeded 1,000-image subset of its test split. Details, all methods and',
     'the commands: docs/traffic-signs.md, docs/medical.md.',
     '',
@@ -47,7 +48,7 @@ export function fewShotCardSection(have: Map<string, EvalRecord>, modelDir: stri
   if (existsSync(curve)) {
     mkdirSync(join(modelDir, 'plots'), { recursive: true });
     copyFileSync(curve, join(modelDir, 'plots', 'fewshot-gtsrb.svg'));
-    figures.push({ path: 'plots/fewshot-gtsrb.svg', caption: 'GTSRB test accuracy against training examples per class, per few-shot method (tower:b13_gap), with zero-shot and chance.' });
+    figures.push({ path: 'plots/fewshot-gtsrb.svg', caption: 'GTSRB test accuracy against training examples per class, per few-shot method (tower@128:b6_g3), with zero-shot and chance.' });
   }
   return { heading: 'Few-shot classification', text: text.join('\n'), results: names, figures };
 }
