@@ -119,9 +119,10 @@ export function trafficSignsDoc(have: Map<string, EvalRecord>): string {
     '',
     table(['features', 'input side', '16-shot', 'all (~29 per class)'], GTSRB_VALIDATION.map((r) => [...r])),
     '',
-    'On the same validation split the logistic probe reached 33.0% at 16 shots on block-13 GAP features where the ridge',
-    'probe reached ~54%: squared loss with a closed form needs no iterative solver to converge on a few hundred examples',
-    'of hundreds of dimensions, so the ridge probe was added as a method (`--method ridge`).',
+    'On a validation split carved the same way (whole tracks held out, one support draw) the logistic probe reached 33.0%',
+    'at 16 shots on block-13 GAP features, against 53.6% for the ridge probe in the table: squared loss with a closed form',
+    'needs no iterative solver to converge on a few hundred examples of hundreds of dimensions, so the ridge probe was',
+    'added as a method (`--method ridge`).',
     '',
   );
   if (g) {
@@ -144,7 +145,7 @@ export function trafficSignsDoc(have: Map<string, EvalRecord>): string {
     out.push(
       curveSection('Earlier features: block-13 GAP (`tower:b13_gap`), all original methods', earlier),
       missing.length
-        ? `${missing.map(methodName).join(' and ')} were not rerun on \`${g?.r.features}\`: on this machine's shared CPU their cross-validation ` +
+        ? `${missing.map(methodName).join(' and ').replace(/^./, (c) => c.toUpperCase())} were not rerun on \`${g?.r.features}\`: on this machine's shared CPU their cross-validation ` +
           'and fine-tuning take most of an hour per run; their block-13 numbers above are the latest measured.\n'
         : '',
     );
