@@ -18,8 +18,8 @@ export function parseMethod(name: string): FewShotMethod {
 
 /**
  * Fit one few-shot method on a support set (embeddings + labels + optional zero-shot prior). Features wider than
- * the support set is long (grid-pooled tower taps) are fitted in the support rows' span by the iterative methods:
- * the same model, faster.
+ * the support set is long (grid-pooled tower taps) are fitted in the support rows' span by the iterative methods
+ * (row-space.ts: the same logistic probe, faster; Tip-Adapter-F's Adam steps differ slightly).
  */
 export function fitFewShot(method: FewShotMethod, d: SupportData): FittedFewShot {
   // Only the iterative methods gain: ridge works in the dual already, and the prototype and Tip-Adapter are a few

@@ -7,8 +7,11 @@ import type { SupportData } from './support.js';
  * set only hundreds of rows. Every method here reads the data through dot products and keeps its parameters in the
  * span of the support rows (probe weights under an L2 penalty, prototypes, Tip-Adapter keys), so with X = L Q
  * (L = Cholesky factor of the Gram matrix X Xᵀ, Q orthonormal rows) the method can be fitted on L (n x n) and its
- * parameters M mapped back as M Q = (M L⁻¹) X. Same model, but the logistic probe's cross-validation runs in n
- * instead of d dimensions. Only without a text prior: a prior lives outside the span.
+ * parameters M mapped back as M Q = (M L⁻¹) X. For the closed-form methods and the logistic probe (L-BFGS does not
+ * depend on an orthonormal change of basis) it is the same model, with the cross-validation in n instead of d
+ * dimensions. Tip-Adapter-F's Adam scales each coordinate by its own gradient history, so its fine-tuned keys differ
+ * slightly from a full-space run (they stay in the support span). Only without a text prior: a prior lives outside
+ * the span.
  */
 export function worthReducing(d: SupportData): boolean {
   return d.zeroShot === null && d.X.cols > d.X.rows;
