@@ -27,9 +27,10 @@ import { openMapTower, type MapTower, type SpatialMap } from './map-tower.js';
 /**
  * Tower input sides the maps are computed at and averaged over, the pooling window and the smoothing: chosen
  * on pointing-game composites of GTSRB train signs on Flickr8k dev photos (scripts/eval-explain.ts --dev,
- * models/default/eval/explain-dev.json). 224 alone (the size the head was trained at, 14 x 14) found the sign
- * least often; 320-576 each did better, and their average best (first at 20, 40 and 60 dev composites).
- * Smoothing gave nothing, pooling 3 x 3 or 5 x 5 locations before the head did worse.
+ * models/default/eval/explain-dev.json). Averaging scales beats any single one; 320 + 448 + 576 ranked first
+ * at 20, 40 and 60 dev composites and was taken, but at 100 it fell to 60% and 224 + 320 + 448 + 576 led (66%):
+ * within the noise of 100 composites (Wilson interval +-9 points), so worth re-checking on a larger dev set.
+ * Smoothing gave nothing, pooling 3 x 3 or 5 x 5 locations before the head did worse (20 composites).
  */
 export const DENSE_DEFAULTS = { scales: [320, 448, 576], smooth: 0, pool: 1 } as const;
 
