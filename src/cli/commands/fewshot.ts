@@ -54,7 +54,7 @@ export function addFewShotEvalOptions(cmd: Command): Command {
     .option('--plot <file>', 'write the accuracy-vs-shots chart (.svg, plus .png with --png)')
     .option('--confusion <file>', 'write the confusion matrix of the best method at the most shots (.svg)')
     .option('--png', 'also write PNG versions of the charts')
-    .option('--features <what>', 'what the few-shot methods fit on: embedding, or the frozen image tower\'s own taps, e.g. tower:b13_gap', 'embedding')
+    .option('--features <what>', 'what the few-shot methods fit on: embedding, or the frozen image tower\'s taps, e.g. tower:b13_gap, tower@128:b6_g3 (block 6 of a 128-px input, 3x3 grid)', 'embedding')
     .option('--no-cache', 'do not keep image embeddings under .cache/embeddings');
 }
 
