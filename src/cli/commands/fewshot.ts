@@ -124,7 +124,7 @@ export function registerFewshot(program: Command): void {
     .option('--domain <name>', 'prompt templates for the prior: generic, traffic, fashion, medical', 'generic')
     .option('--labels-file <file>', 'class names for the folders: lines "folder: name, synonym, ..." (e.g. "14: stop, stop sign")')
     .option('--seed <n>', 'seed for the cross-validation folds', (v) => Number.parseInt(v, 10), 0)
-    .option('--features <what>', 'what to fit on: embedding (any model), or taps of our model\'s frozen image tower, e.g. tower:b13_g2 (what docs/traffic-signs.md measures)', 'embedding')
+    .option('--features <what>', 'what to fit on: embedding (any model), or taps of our model\'s frozen image tower, e.g. tower@128:b6_g3 (what docs/traffic-signs.md measures)', 'embedding')
     .option('--json', 'print a JSON summary on stdout')
     .action(action(async (dir: string, opts: TrainOpts) => {
       const method = parseMethod(opts.method);
