@@ -1,25 +1,21 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { preprocessBatch } from '../image/preprocess.js';
 import type { ImageInput } from '../image/types.js';
 import type { LoadedVlm } from '../model/checkpoint.js';
-import { imageInputKey, readModelConfig, type ModelConfig } from '../model/config.js';
-import { loadOnnxImageTower, flipNhwc } from '../model/image-tower-onnx.js';
-import { loadImageTower, parseTowerId, type TowerId } from '../model/image-tower.js';
-import { decodeSafetensors, tensorToFloat32, type SafeTensor } from '../model/safetensors.js';
+import { openImageHead } from '../model/head-runner.js';
+import { imageInputKey } from '../model/config.js';
+import { flipNhwc } from '../model/image-tower-onnx.js';
+import type { TowerId } from '../model/image-tower.js';
+import { readModelSource, type ModelSource } from '../model/model-source.js';
+import { backendFromEnv, preferOnnx, type NativeBackend, type Runtime } from '../model/runtime-choice.js';
+import { tensorToFloat32 } from '../model/safetensors.js';
+import { openTower, type TowerRunner } from '../model/tower-runner.js';
 import type { TokenIds } from '../model/vlm-model.js';
 import { MixedTokenizer } from '../text/tokenizer.js';
-import { UsageError, VlmError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { VlmError } from '../util/errors.js';
 import type { EmbedTextOptions, Encoder } from './encoder.js';
 
-/**
- * Which runtime runs the towers: 'auto' = onnxruntime where it loads, else tfjs-wasm (the default);
- * 'onnxruntime' = fail rather than fall back; 'tfjs' = tfjs-wasm only ($VLM_TOWER_BACKEND=tfjs).
- */
-export type NativeBackend = 'auto' | 'onnxruntime' | 'tfjs';
-export type Runtime = 'onnxruntime' | 'tfjs';
+export type { NativeBackend, Runtime };
 
 export interface NativeEncoderOptions {
   backend?: NativeBackend;
@@ -28,58 +24,6 @@ export interface NativeEncoderOptions {
 /** The native Encoder, plus which runtime each tower ended up on. */
 export interface NativeEncoder extends Encoder {
   readonly runtimes: { image: Runtime; text: Runtime };
-}
-
-function backendFromEnv(): NativeBackend {
-  const v = process.env.VLM_TOWER_BACKEND;
-  if (v === undefined || v === '' || v === 'auto') return 'auto';
-  if (v === 'tfjs' || v === 'onnxruntime') return v;
-  throw new UsageError(`VLM_TOWER_BACKEND=${v} is not one of auto, onnxruntime, tfjs`);
-}
-
-/** Runs one frozen tower on preprocessed NHWC pixels and returns the requested taps. */
-interface TowerRunner {
-  runtime: Runtime;
-  preprocess: Parameters<typeof preprocessBatch>[1];
-  size: number;
-  run(pixels: Float32Array, n: number): Promise<Record<string, Float32Array[]>>;
-  dispose(): Promise<void> | void;
-}
-
-/**
- * The fastest available path for a tower: onnxruntime (native, all cores; the ONNX graph is exported from the
- * nsfwjs weights on first use), falling back to tfjs-wasm when onnxruntime cannot be used here.
- */
-async function openTower(id: TowerId, taps: string[], backend: NativeBackend): Promise<TowerRunner> {
-  const { name, inputRange } = parseTowerId(id);
-  const size = name === 'inception_v3' ? 299 : 224;
-  const preprocess: TowerRunner['preprocess'] = { width: size, height: size, resize: 'squash', scale: 1 / 255, layout: 'nhwc' };
-  if (inputRange === 'signed') Object.assign(preprocess, { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
-  if (backend !== 'tfjs') {
-    try {
-      const t = await loadOnnxImageTower(id, taps, { threads: 0 });
-      return { runtime: 'onnxruntime', preprocess, size, run: (p, n) => t.features(p, n), dispose: () => t.dispose() };
-    } catch (err) {
-      if (backend === 'onnxruntime') throw err;
-      log(`vlm: onnxruntime image tower unavailable (${(err as Error).message}); using tfjs-wasm`);
-    }
-  }
-  const t = await loadImageTower(id);
-  const { tf } = await import('../model/tf.js');
-  return {
-    runtime: 'tfjs',
-    preprocess: t.preprocess,
-    size,
-    async run(pixels, n) {
-      const x = tf.tensor4d(pixels, [n, size, size, 3]);
-      try {
-        return await t.features(x, taps);
-      } finally {
-        x.dispose();
-      }
-    },
-    dispose: () => t.dispose(),
-  };
 }
 
 /** The token table's name in model.safetensors (checkpoint.ts TOKEN_TABLE; that module loads tfjs, so not imported here). */
@@ -94,81 +38,20 @@ interface TextRunner {
   dispose(): Promise<void> | void;
 }
 
-/** Weights + config: what the converted graphs of a model depend on (their cache key). */
-interface ModelSource {
-  config: ModelConfig;
-  tensors: Map<string, SafeTensor>;
-  cacheKey: string;
-}
-
 async function openTextTower({ config, tensors, cacheKey }: ModelSource, backend: NativeBackend, vlm: () => Promise<LoadedVlm>): Promise<TextRunner> {
-  if (backend !== 'tfjs') {
-    try {
+  return preferOnnx<TextRunner>(
+    'text tower',
+    backend,
+    async () => {
       const { loadOnnxTextTower } = await import('../model/text-tower-onnx.js');
       const t = await loadOnnxTextTower(config, tensors, { cacheKey });
       return { runtime: 'onnxruntime', batch: 32, embedTokenIds: (b) => t.embedTokenIds(b), dispose: () => t.dispose() };
-    } catch (err) {
-      if (backend === 'onnxruntime') throw err;
-      log(`vlm: onnxruntime text tower unavailable (${(err as Error).message}); using tfjs-wasm`);
-    }
-  }
-  const m = (await vlm()).model;
-  return { runtime: 'tfjs', batch: 256, embedTokenIds: async (b) => m.embedTokenIds(b), dispose: () => {} };
-}
-
-/** The trainable image head over tower features (record key -> one vector per image) -> L2-normalised embeddings. */
-interface HeadRunner {
-  runtime: Runtime;
-  /** With `flipped` (config.image.flip_tta), the embeddings of the image and its mirror are averaged and re-normalised. */
-  embed(feats: Record<string, Float32Array[]>, flipped?: Record<string, Float32Array[]>): Promise<Float32Array[]>;
-  dispose(): Promise<void> | void;
-}
-
-async function openImageHead({ config, tensors, cacheKey }: ModelSource, backend: NativeBackend, vlm: () => Promise<LoadedVlm>): Promise<HeadRunner> {
-  if (backend !== 'tfjs') {
-    try {
-      const { loadOnnxImageHead } = await import('../model/image-head-onnx.js');
-      const h = await loadOnnxImageHead(config, tensors, { cacheKey });
-      const keys = config.image.inputs.map(imageInputKey);
-      const run = (feats: Record<string, Float32Array[]>): Promise<Float32Array[]> => {
-        const n = feats[keys[0]]?.length ?? 0;
-        const mats = keys.map((k, i) => {
-          const list = feats[k];
-          const d = config.image.inputs[i].dim;
-          if (!list || list.length !== n) throw new VlmError(`image features "${k}" missing or not for ${n} images`);
-          const m = new Float32Array(n * d);
-          list.forEach((v, r) => m.set(v, r * d));
-          return m;
-        });
-        return h.embedFeatureMatrices(mats, n);
-      };
-      return {
-        runtime: 'onnxruntime',
-        async embed(feats, flipped) {
-          const a = await run(feats);
-          return flipped ? averageRenormalised(a, await run(flipped)) : a;
-        },
-        dispose: () => h.dispose(),
-      };
-    } catch (err) {
-      if (backend === 'onnxruntime') throw err;
-      log(`vlm: onnxruntime image head unavailable (${(err as Error).message}); using tfjs-wasm`);
-    }
-  }
-  const m = await vlm();
-  return { runtime: 'tfjs', embed: async (feats, flipped) => m.embedImageFeatures(feats, { flipped }), dispose: () => {} };
-}
-
-/** (a + b) / |a + b| row by row (flip test-time augmentation, as LoadedVlm.embedImageFeatures does it). */
-function averageRenormalised(a: Float32Array[], b: Float32Array[]): Float32Array[] {
-  return a.map((v, i) => {
-    const o = new Float32Array(v.length);
-    let s = 0;
-    for (let j = 0; j < v.length; j++) s += (o[j] = v[j] + b[i][j]) ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let j = 0; j < v.length; j++) o[j] *= inv;
-    return o;
-  });
+    },
+    async () => {
+      const m = (await vlm()).model;
+      return { runtime: 'tfjs', batch: 256, embedTokenIds: async (b) => m.embedTokenIds(b), dispose: () => {} };
+    },
+  );
 }
 
 /** Tokenise, group captions of similar length into batches (little padding), embed, return in input order. */
@@ -193,14 +76,10 @@ async function embedTextsBatched(tokenizer: MixedTokenizer, maxLength: number, t
 /** Our own dual-encoder (models/default): frozen tower(s) -> trained image head; trained text Transformer. */
 export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions = {}): Promise<NativeEncoder> {
   const backend = opts.backend ?? backendFromEnv();
-  const config = readModelConfig(join(dir, 'config.json'));
-  const weightsFile = join(dir, 'model.safetensors');
-  const bytes = readFileSync(weightsFile);
+  const source = readModelSource(dir);
+  const { config, tensors } = source;
   // The id names the exact weights: adapters and library indexes made with other weights are refused.
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  const id = `vlm:${config.name}@${sha.slice(0, 12)}`;
-  const { tensors } = decodeSafetensors(bytes, weightsFile);
-  const source: ModelSource = { config, tensors, cacheKey: createHash('sha256').update(sha).update(JSON.stringify(config)).digest('hex').slice(0, 16) };
+  const id = `vlm:${config.name}@${source.sha.slice(0, 12)}`;
   // tfjs (image head; text tower fallback) is loaded once, and only when something needs it.
   let vlmP: Promise<LoadedVlm> | undefined;
   const loadVlm = (): Promise<LoadedVlm> => (vlmP ??= import('../model/checkpoint.js').then((m) => m.loadVlmModel(dir)));

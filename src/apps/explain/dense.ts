@@ -10,16 +10,14 @@
  * bias): as in CLIP Surgery, it is removed before comparing with the text, here by projecting each location
  * off the mean location direction, so the map shows what is specific to each region.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { dot, l2normalize } from '../../encoders/encoder.js';
 import type { ImageInput } from '../../image/types.js';
 import { loadVlmModel, type LoadedVlm } from '../../model/checkpoint.js';
+import { openImageHead, type HeadRunner } from '../../model/head-runner.js';
 import { parseTap, parseTowerId, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
-import { decodeSafetensors } from '../../model/safetensors.js';
+import { readModelSource } from '../../model/model-source.js';
+import { backendFromEnv } from '../../model/runtime-choice.js';
 import { UsageError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
 import { boxPool } from './box-pool.js';
 import { heatmap, resample, smooth, type Heatmap } from './heatmap.js';
 import { openMapTower, type MapTower, type SpatialMap } from './map-tower.js';
@@ -83,42 +81,17 @@ export type HeadFn = (feats: Record<string, Float32Array[]>) => Promise<Float32A
  */
 export async function loadDenseExplainer(modelDir: string): Promise<DenseExplainer> {
   const vlm: LoadedVlm = await loadVlmModel(modelDir);
-  let head: { fn: HeadFn; dispose(): Promise<void> } | undefined;
+  let head: HeadRunner | undefined;
   try {
-    if (process.env.VLM_TOWER_BACKEND !== 'tfjs') head = await onnxHead(modelDir, vlm).catch((e: unknown) => {
-      log(`vlm: onnxruntime image head unavailable for dense maps (${(e as Error).message}); using tfjs-wasm`);
-      return undefined;
-    });
-    const d = await denseExplainer(vlm, head?.fn);
+    head = await openImageHead(readModelSource(modelDir), backendFromEnv(), async () => vlm);
+    // the tfjs head is the model's own: denseExplainer calls it directly
+    const d = await denseExplainer(vlm, head.runtime === 'onnxruntime' ? (feats) => head!.embed(feats) : undefined);
     return { ...d, dispose: async () => { await d.dispose(); await head?.dispose(); } };
   } catch (e) {
     vlm.dispose();
     await head?.dispose();
     throw e;
   }
-}
-
-async function onnxHead(modelDir: string, vlm: LoadedVlm): Promise<{ fn: HeadFn; dispose(): Promise<void> }> {
-  const { loadOnnxImageHead } = await import('../../model/image-head-onnx.js');
-  const bytes = readFileSync(join(modelDir, 'model.safetensors'));
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  // the same cache key as the encoder's own head (src/encoders/native.ts), so the converted graph is shared
-  const cacheKey = createHash('sha256').update(sha).update(JSON.stringify(vlm.config)).digest('hex').slice(0, 16);
-  const h = await loadOnnxImageHead(vlm.config, decodeSafetensors(bytes, modelDir).tensors, { cacheKey });
-  const keys = vlm.imageInputs.map((i) => i.key);
-  return {
-    async fn(feats) {
-      const n = feats[keys[0]].length;
-      const mats = keys.map((k) => {
-        const d = feats[k][0].length;
-        const m = new Float32Array(n * d);
-        feats[k].forEach((v, r) => m.set(v, r * d));
-        return m;
-      });
-      return h.embedFeatureMatrices(mats, n);
-    },
-    dispose: () => h.dispose(),
-  };
 }
 
 export async function denseExplainer(vlm: LoadedVlm, head?: HeadFn): Promise<DenseExplainer> {

@@ -12,7 +12,7 @@ import { preprocessBatch, type PreprocessSpec } from '../../image/preprocess.js'
 import type { ImageInput } from '../../image/types.js';
 import { onnxTowerPath } from '../../model/image-tower-onnx.js';
 import { loadImageTower, parseTowerId, towerPreprocessSpec, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
-import { log } from '../../util/log.js';
+import { backendFromEnv, preferOnnx } from '../../model/runtime-choice.js';
 
 /** One tap's map for one image: h x w x c, row-major. */
 export interface SpatialMap {
@@ -98,14 +98,7 @@ async function tfjsMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
   };
 }
 
-/** onnxruntime (any size) unless VLM_TOWER_BACKEND=tfjs or it fails to load; then tfjs-wasm at 224. */
-export async function openMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
-  if (process.env.VLM_TOWER_BACKEND !== 'tfjs') {
-    try {
-      return await onnxMapTower(id, taps);
-    } catch (err) {
-      log(`vlm: onnxruntime tower unavailable (${(err as Error).message}); dense maps from tfjs-wasm at ${towerPreprocessSpec(id).width} px only`);
-    }
-  }
-  return tfjsMapTower(id, taps);
+/** onnxruntime (any size) unless VLM_TOWER_BACKEND=tfjs or it fails to load; then tfjs-wasm at the tower's own size. */
+export function openMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
+  return preferOnnx('image tower (any-size maps)', backendFromEnv(), () => onnxMapTower(id, taps), () => tfjsMapTower(id, taps));
 }
