@@ -37,11 +37,17 @@ function describeImage(c: ModelConfig): string {
   return `${inputs.join(' + ')} → ${c.image.head.type === 'mlp' ? `MLP ${c.image.head.hidden}` : 'linear'}`;
 }
 
+/** flip and/or cached crop views, as the run's config asked for them */
+function augmentation(c: ModelConfig): string {
+  const views = [c.training?.flip_augment === false ? '' : 'flip', c.training?.crop_views ? `${c.training.crop_views} crop` : ''].filter(Boolean);
+  return views.length ? views.join(' + ') : 'none';
+}
+
 const f1 = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(1));
 
 export function ablationTable(runs: RunSummary[]): string {
   const hasZh = runs.some((r) => r.result.dev?.langs.zh);
-  const cols = ['run', 'image inputs → head', 'text', 'loss', 'flip aug', 'steps', 'min', 'EN T→I R@1/5/10', 'EN I→T R@1/5/10', 'EN mean R@10'];
+  const cols = ['run', 'image inputs → head', 'text', 'loss', 'augment', 'steps', 'min', 'EN T→I R@1/5/10', 'EN I→T R@1/5/10', 'EN mean R@10'];
   if (hasZh) cols.push('ZH T→I R@1/5/10', 'ZH I→T R@1/5/10');
   const head = `| ${cols.join(' | ')} |`;
   const sep = `|${cols.map(() => '---').join('|')}|`;
@@ -52,7 +58,7 @@ export function ablationTable(runs: RunSummary[]): string {
     const tri = (s?: { r1: number; r5: number; r10: number }) => (s ? `${f1(s.r1)} / ${f1(s.r5)} / ${f1(s.r10)}` : '–');
     const text = c.text.layers === 0 ? `BoW ${c.text.d_model}` : `${c.text.layers}×${c.text.d_model}`;
     const cells = [
-      name, describeImage(c), text, c.loss.type, c.training?.flip_augment === false ? 'no' : 'yes', String(r.steps), r.wallMinutes.toFixed(1),
+      name, describeImage(c), text, c.loss.type, augmentation(c), String(r.steps), r.wallMinutes.toFixed(1),
       tri(en?.t2i), tri(en?.i2t), en ? f1((en.t2i.r10 + en.i2t.r10) / 2) : '–',
     ];
     if (hasZh) cells.push(tri(zh?.t2i), tri(zh?.i2t));
