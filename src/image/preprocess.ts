@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { KernelEnum } from 'sharp';
 import { resolveLimits, type ImageLimits } from './limits.js';
 import { openImage, readRaw } from './source.js';
-import type { ImageInput } from './types.js';
+import { isRgbImage, type ImageInput } from './types.js';
 
 export interface PreprocessSpec {
   width: number;
@@ -87,8 +87,14 @@ function makeContext(spec: PreprocessSpec, limits?: Partial<ImageLimits>): Conte
 const FIT = { squash: 'fill', 'center-crop': 'cover', pad: 'contain' } as const;
 
 async function preprocessInto(input: ImageInput, ctx: Context, out: Float32Array, offset: number, label?: string): Promise<void> {
-  const { spec, lut } = ctx;
+  const { spec } = ctx;
   const { width: W, height: H } = spec;
+  // Pixels already at the model's size (the library indexer decodes once for thumbnail and model): a
+  // same-size resize is the identity, so skip the libvips round trip (~1 ms an image).
+  if (isRgbImage(input) && input.width === W && input.height === H && !spec.flip && input.data.length === 3 * W * H) {
+    writeTensor(input.data, ctx, out, offset);
+    return;
+  }
   const img = await openImage(input, ctx.limits, label);
   const [r, g, b] = spec.padColor ?? [0, 0, 0];
   img.pipeline.resize(W, H, {
@@ -100,7 +106,13 @@ async function preprocessInto(input: ImageInput, ctx: Context, out: Float32Array
   if (spec.flip) img.pipeline.flop(); // flop = mirror left-right; sharp's flip() is vertical
   const { data, width, height } = await readRaw(img);
   if (width !== W || height !== H) throw new Error(`internal: resize gave ${width}x${height}, wanted ${W}x${H}`);
-  const n = W * H;
+  writeTensor(data, ctx, out, offset);
+}
+
+/** 8-bit interleaved RGB at the spec's size -> normalised floats in the spec's layout. */
+function writeTensor(data: Uint8Array, ctx: Context, out: Float32Array, offset: number): void {
+  const { spec, lut } = ctx;
+  const n = spec.width * spec.height;
   if (spec.layout === 'nhwc') {
     for (let i = 0, k = 0; i < n; i++, k += 3) {
       out[offset + k] = lut[data[k]];
