@@ -6,36 +6,15 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import type { SafetyClassifier } from '../../src/apps/safety/index.js';
-import { preprocessBatch } from '../../src/image/preprocess.js';
 import { buildServer } from '../../src/server/app.js';
 import type { ServerOptions } from '../../src/server/options.js';
 import { parseServerSafety } from '../../src/server/safety.js';
 import { openStore } from '../../src/store/open-store.js';
 import { fixtureEncoder, tempDir, writeFile } from '../library/fixtures.js';
+import { redIsUnsafe, solid } from '../safety/fixtures.js';
 import { makeLibrary, makeServer } from './fixtures.js';
 
 const tmp = tempDir(after, 'vlm-server-safety-');
-
-const redIsUnsafe: SafetyClassifier = {
-  id: 'test:red',
-  async classify(inputs) {
-    const px = await preprocessBatch(inputs, { width: 8, height: 8, resize: 'squash', scale: 1 / 255, layout: 'nhwc' });
-    return inputs.map((_, i) => {
-      let r = 0, gb = 0;
-      for (let k = 0; k < 64; k++) {
-        r += px[i * 192 + k * 3];
-        gb += (px[i * 192 + k * 3 + 1] + px[i * 192 + k * 3 + 2]) / 2;
-      }
-      const porn = Math.min(1, Math.max(0, (r - gb) / 64));
-      return { Drawing: 0, Hentai: 0, Neutral: 1 - porn, Porn: porn, Sexy: 0 };
-    });
-  },
-  dispose() {},
-};
-
-const solid = (r: number, g: number, b: number) => sharp({ create: { width: 40, height: 30, channels: 3, background: { r, g, b } } }).png().toBuffer();
 
 interface Hit { id: string; path: string; safety?: { flagged: boolean; unsafe: number; top: string } }
 interface Summary { skipped: { path: string; reason: string }[]; indexed: number; safety: string }
