@@ -99,7 +99,7 @@ test('mobilenet_v2_mid (graph model) exposes its endpoints with the documented s
   Object.values(tower.endpoints).forEach((ep, i) => assert.deepEqual(acts[i].shape, [1, ...ep.shape]));
   tf.dispose(acts);
   const f = await tower.features(x);
-  assert.deepEqual(Object.keys(f).sort(), ['b13_gap', 'b16_gap', 'final_gap']);
+  assert.deepEqual(Object.keys(f).sort(), ['b10_gap', 'b13_gap', 'b16_gap', 'b3_gap', 'b6_gap', 'final_gap']);
   assert.equal(f.final_gap[0].length, 1792);
   x.dispose();
   tower.dispose();

@@ -30,6 +30,10 @@ test('ablation table: one row per finished run folder, with what was varied and 
   const lines = ablationTable([run]).trim().split('\n');
   assert.equal(lines.length, 3);
   const cells = lines[2].split('|').map((c) => c.trim());
-  assert.deepEqual(cells.slice(1, -1), ['attn', 'mid:final attn-pool 2h + det:centernet → MLP 1024', '2×16', 'sigmoid', 'no', '147', '12.3', '5.0 / 16.0 / 25.0', '6.0 / 17.0 / 27.0', '26.0']);
+  assert.deepEqual(cells.slice(1, -1), ['attn', 'mid:final attn-pool 2h + det:centernet → MLP 1024', '2×16', 'sigmoid', 'none', '147', '12.3', '5.0 / 16.0 / 25.0', '6.0 / 17.0 / 27.0', '26.0']);
   assert.ok(!lines[0].includes('ZH'), 'no Chinese columns without Chinese dev numbers');
+  const crop = readRun(writeRun(root, 'crop', { ...base, name: 'c', image: { inputs: [{ source: 'tower', tower: 'mobilenet_v2_mid', tap: 'final_gap', dim: 4 }] }, loss: { type: 'infonce' }, training: { crop_views: 2 } },
+    { steps: 10, wallMinutes: 1, bestEpoch: 1, history: [{}], dev: { langs: { en: { t2i: stats(1, 2, 3), i2t: stats(1, 2, 3) } }, meanRecall: 2 } }));
+  assert.ok(crop);
+  assert.equal(ablationTable([crop]).trim().split('\n')[2].split('|').map((c) => c.trim())[5], 'flip + 2 crop');
 });
