@@ -61,7 +61,7 @@ const LANCE_SWEEP: Record<Exclude<LanceIndexKind, 'none'>, Partial<LanceDbStoreO
 };
 const PG_EF_SWEEP = [40, 100, 200];
 /** IVFFlat probes as multiples of sqrt(lists) */
-const PG_PROBE_SWEEP = [0.5, 1, 2];
+const PG_PROBE_SWEEP = [0.3, 0.5, 1, 2];
 
 /** The search settings swept for one pgvector index kind over n rows, and how each row labels them. */
 function pgSweep(kind: PgIndexKind, n: number): { options: PgVectorStoreOptions; params: Record<string, number> }[] {
