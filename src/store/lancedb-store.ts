@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { VlmError } from '../util/errors.js';
 import { log } from '../util/log.js';
@@ -115,7 +115,7 @@ export class LanceDbStore implements VectorStore {
     const db = await lancedb.connect(folder);
     let table: lancedb.Table | undefined;
     let dim = options.dim;
-    if ((await db.tableNames()).includes(tableName)) {
+    if ((await db.tableNames()).includes(tableName) && !dropUncommitted(folder, tableName)) {
       table = await db.openTable(tableName);
       const stored = schemaDim(await table.schema());
       if (stored === undefined) throw new VlmError(`${folder}: table '${tableName}' is not a vlm vector table`);
@@ -313,4 +313,18 @@ export class LanceDbStore implements VectorStore {
 
 export function openLanceDbStore(dir: string, options: LanceDbStoreOptions = {}): Promise<LanceDbStore> {
   return LanceDbStore.open(dir, options);
+}
+
+/**
+ * A process killed while creating the table leaves its folder without a single committed version: LanceDB
+ * lists it but cannot open it. It holds no data, so remove it and let the first upsert create the table again.
+ */
+function dropUncommitted(folder: string, tableName: string): boolean {
+  const dataset = join(folder, `${tableName}.lance`);
+  if (!existsSync(dataset)) return false;
+  const versions = join(dataset, '_versions');
+  if (existsSync(versions) && readdirSync(versions).some((f) => f.endsWith('.manifest'))) return false;
+  log(`${folder}: table '${tableName}' was never committed (an interrupted first write); starting it again`);
+  rmSync(dataset, { recursive: true, force: true });
+  return true;
 }
