@@ -26,9 +26,8 @@ export function onnxTowerPath(name: TowerName, taps: string[]): string {
   return cacheDir('onnx', `${name}.${[...taps].sort().join('+')}.onnx`);
 }
 
-export async function loadOnnxImageTower(id: TowerId, taps: string[], opts: { threads?: number } = {}): Promise<OnnxImageTower> {
-  const { name } = parseTowerId(id);
-  for (const tap of taps) parseTap(tap);
+/** The tower's ONNX graph for these taps: exported from the nsfwjs weights on first use, then read from the cache. */
+export async function towerOnnxBytes(name: TowerName, taps: string[]): Promise<Uint8Array> {
   const file = onnxTowerPath(name, taps);
   if (!existsSync(file)) {
     const { exportTowerOnnx } = await import('./image-tower-onnx-export.js');
@@ -37,13 +36,24 @@ export async function loadOnnxImageTower(id: TowerId, taps: string[], opts: { th
     writeFileSync(`${file}.${process.pid}.tmp`, bytes);
     renameSync(`${file}.${process.pid}.tmp`, file);
   }
-  const session = await ort.InferenceSession.create(readFileSync(file), {
-    intraOpNumThreads: opts.threads ?? 1,
+  return readFileSync(file);
+}
+
+/** An onnxruntime session for a tower graph (threads 0 = all cores). */
+export function createTowerSession(bytes: Uint8Array, threads = 1): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     // No busy-waiting between ops: the cores are shared with other jobs.
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
+}
+
+export async function loadOnnxImageTower(id: TowerId, taps: string[], opts: { threads?: number } = {}): Promise<OnnxImageTower> {
+  const { name } = parseTowerId(id);
+  for (const tap of taps) parseTap(tap);
+  const session = await createTowerSession(await towerOnnxBytes(name, taps), opts.threads ?? 1);
   const size = NSFWJS_MODEL_INFO[name].inputSize;
   const endpoints = TOWER_ENDPOINTS[name];
   const tapDim = (tap: string) => {

@@ -1,33 +1,22 @@
 /** POST /v1/explain on a real server (tiny ONNX CLIP fixture, so the model-agnostic occlusion method). */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { VlmServer } from '../../src/server/app.js';
-import { DEMO, makeLibrary, makeServer, type TestLibrary } from '../server/fixtures.js';
+import { DEMO, serverPerFile } from '../server/fixtures.js';
 
-let lib: TestLibrary;
-let server: VlmServer;
+const t = serverPerFile();
 const cat = readFileSync(join(DEMO, 'cat.jpg'));
-
-before(async () => {
-  lib = await makeLibrary();
-  server = await makeServer(lib);
-});
-after(async () => {
-  await server.app.close();
-  await lib.cleanup();
-});
 
 test('POST /v1/explain answers a PNG overlay at the image size, or the JSON grid and words', async () => {
   const meta = await sharp(cat).metadata();
-  const png = await server.app.inject({ method: 'POST', url: '/v1/explain', payload: { image: cat.toString('base64'), text: 'a cat', format: 'png' } });
+  const png = await t.server.app.inject({ method: 'POST', url: '/v1/explain', payload: { image: cat.toString('base64'), text: 'a cat', format: 'png' } });
   assert.equal(png.statusCode, 200, png.body);
   assert.equal(png.headers['content-type'], 'image/png');
   const m = await sharp(png.rawPayload).metadata();
   assert.deepEqual([m.width, m.height], [meta.width, meta.height]);
-  const js = await server.app.inject({ method: 'POST', url: '/v1/explain', payload: { image: cat.toString('base64'), text: 'a cat' } });
+  const js = await t.server.app.inject({ method: 'POST', url: '/v1/explain', payload: { image: cat.toString('base64'), text: 'a cat' } });
   assert.equal(js.statusCode, 200, js.body);
   const body = JSON.parse(js.body) as { width: number; grid: number[][]; words: { word: string }[]; method: string };
   assert.equal(body.width, meta.width);
@@ -38,10 +27,10 @@ test('POST /v1/explain answers a PNG overlay at the image size, or the JSON grid
 
 test('POST /v1/explain refuses bad text with 400 and a message, and dense on a non-vlm model', async () => {
   for (const [text, re] of [['a cat\u0000', /control character U\+0000/], ['   ', /empty/], ['x'.repeat(501), /500/]] as const) {
-    const r = await server.app.inject({ method: 'POST', url: '/v1/explain', payload: { image: cat.toString('base64'), text } });
+    const r = await t.server.app.inject({ method: 'POST', url: '/v1/explain', payload: { image: cat.toString('base64'), text } });
     assert.equal(r.statusCode, 400, r.body);
     assert.match(r.body, re);
   }
-  const r = await server.app.inject({ method: 'POST', url: '/v1/explain', payload: { image: cat.toString('base64'), text: 'a cat', method: 'dense' } });
+  const r = await t.server.app.inject({ method: 'POST', url: '/v1/explain', payload: { image: cat.toString('base64'), text: 'a cat', method: 'dense' } });
   assert.equal(r.statusCode, 400, r.body);
 });

@@ -2,6 +2,7 @@
  * A real server over a small real library: the tiny random-weight CLIP fixture checkpoint (ONNX, the
  * same code path as a downloaded CLIP folder), a LanceDB store in a temp folder, and demo photos.
  */
+import { after, before } from 'node:test';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,29 @@ export async function makeServer(lib: TestLibrary, opts: Partial<ServerOptions> 
   await job.finished;
   if (job.error) throw job.error;
   return server;
+}
+
+/** One indexed server over a fresh library for a whole test file: made before its tests, closed after them. */
+export function serverPerFile(opts: Partial<ServerOptions> = {}, onClose?: () => Promise<void>): { readonly lib: TestLibrary; readonly server: VlmServer } {
+  let lib: TestLibrary | undefined;
+  let server: VlmServer | undefined;
+  before(async () => {
+    lib = await makeLibrary();
+    server = await makeServer(lib, opts);
+  });
+  after(async () => {
+    await server?.app.close();
+    await lib?.cleanup();
+    await onClose?.();
+  });
+  return {
+    get lib() {
+      return lib!;
+    },
+    get server() {
+      return server!;
+    },
+  };
 }
 
 /** A multipart/form-data body: text fields and files. */

@@ -5,12 +5,10 @@
  * no size-bound op, but declares fixed input and output shapes: this copy of it declares H and W free.
  * The tfjs-wasm fallback runs the network at 224 only.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { preprocessBatch, type PreprocessSpec } from '../../image/preprocess.js';
 import type { ImageInput } from '../../image/types.js';
-import { onnxTowerPath } from '../../model/image-tower-onnx.js';
+import { createTowerSession, towerOnnxBytes } from '../../model/image-tower-onnx.js';
 import { loadImageTower, parseTowerId, towerPreprocessSpec, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
 import { backendFromEnv, preferOnnx } from '../../model/runtime-choice.js';
 
@@ -35,15 +33,7 @@ const { onnx } = onnxProto;
 /** The tower's ONNX bytes with free N, H, W on the input and free N, h, w on every output. */
 async function flexibleOnnx(id: TowerId, taps: string[]): Promise<Uint8Array> {
   const { name } = parseTowerId(id);
-  const file = onnxTowerPath(name, taps);
-  if (!existsSync(file)) {
-    const { exportTowerOnnx } = await import('../../model/image-tower-onnx-export.js');
-    const bytes = await exportTowerOnnx(name, taps);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.${process.pid}.tmp`, bytes);
-    renameSync(`${file}.${process.pid}.tmp`, file);
-  }
-  const model = onnx.ModelProto.decode(readFileSync(file));
+  const model = onnx.ModelProto.decode(await towerOnnxBytes(name, taps));
   const free = (...names: string[]) => names.map((dimParam) => ({ dimParam }));
   for (const v of model.graph!.input!) v.type!.tensorType!.shape!.dim = [...free('N', 'H', 'W'), { dimValue: 3 }];
   for (const v of model.graph!.output!) {
@@ -55,12 +45,7 @@ async function flexibleOnnx(id: TowerId, taps: string[]): Promise<Uint8Array> {
 
 async function onnxMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(await flexibleOnnx(id, taps), {
-    intraOpNumThreads: 0,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
+  const session = await createTowerSession(await flexibleOnnx(id, taps), 0);
   const base = towerPreprocessSpec(id);
   return {
     async maps(image, side) {
