@@ -6,8 +6,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { countByClass, loadDetector, NUM_COCO_CLASSES, type DetectorKind } from '../src/model/detector.js';
-import { DEFAULT_COUNT_THRESHOLD, DETECTION_FEATURE_DIM, detectionCacheDir, openDetectionCacheWriter } from '../src/model/detector-cache.js';
+import { loadDetector, type DetectorKind } from '../src/model/detector.js';
+import { detectorFeatureRow } from '../src/model/detector-features.js';
+import { DETECTION_FEATURE_DIM, detectionCacheDir, openDetectionCacheWriter } from '../src/model/detector-cache.js';
 import { VlmError } from '../src/util/errors.js';
 import { log } from '../src/util/log.js';
 import { datasetDir } from '../src/util/paths.js';
@@ -44,11 +45,7 @@ const flush = () => {
 };
 for (let i = writer.done; i < images.length; i++) {
   // Low minScore/high cap so the counts see every detection at or above the count threshold.
-  const { detections, classScores } = await detector.analyze(join(dir, 'images', images[i]), { minScore: DEFAULT_COUNT_THRESHOLD, maxDetections: 100 });
-  const row = new Float32Array(DETECTION_FEATURE_DIM);
-  row.set(classScores, 0);
-  row.set(countByClass(detections, DEFAULT_COUNT_THRESHOLD), NUM_COCO_CLASSES);
-  pending.push(row);
+  pending.push(await detectorFeatureRow(detector, join(dir, 'images', images[i])));
   if (pending.length >= flushEvery) flush();
   bar.tick();
   const n = i + 1 - writer.done;
