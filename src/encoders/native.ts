@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { preprocessBatch } from '../image/preprocess.js';
 import type { ImageInput } from '../image/types.js';
 import type { LoadedVlm } from '../model/checkpoint.js';
+import type { Detector, DetectorKind } from '../model/detector.js';
 import { openImageHead } from '../model/head-runner.js';
 import { imageInputKey } from '../model/config.js';
 import { flipNhwc } from '../model/image-tower-onnx.js';
@@ -73,7 +74,7 @@ async function embedTextsBatched(tokenizer: MixedTokenizer, maxLength: number, t
   return out;
 }
 
-/** Our own dual-encoder (models/default): frozen tower(s) -> trained image head; trained text Transformer. */
+/** Our own dual-encoder (models/default): frozen tower(s) and COCO detector -> trained image head; trained text Transformer. */
 export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions = {}): Promise<NativeEncoder> {
   const backend = opts.backend ?? backendFromEnv();
   const source = readModelSource(dir);
@@ -93,8 +94,12 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
   const head = await openImageHead(source, backend, loadVlm);
   const imageInputs = config.image.inputs.map((s) => ({ ...s, key: imageInputKey(s) }));
   const byTower = new Map<TowerId, { taps: string[]; keys: string[] }>();
+  const detectorKeys = new Map<DetectorKind, string[]>();
   for (const input of imageInputs) {
-    if (input.source !== 'tower') throw new VlmError(`${dir}: image input "${input.key}" (${input.source}) is not supported by the native encoder`);
+    if (input.source === 'detector') {
+      detectorKeys.set(input.detector, [...(detectorKeys.get(input.detector) ?? []), input.key]);
+      continue;
+    }
     const entry = byTower.get(input.tower as TowerId) ?? { taps: [], keys: [] };
     entry.taps.push(input.tap);
     entry.keys.push(input.key);
@@ -102,6 +107,13 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
   }
   const towers = new Map<TowerId, TowerRunner>();
   for (const [id, { taps }] of byTower) towers.set(id, await openTower(id, taps, backend));
+  const detectors = new Map<DetectorKind, { detector: Detector; row: (image: ImageInput) => Promise<Float32Array> }>();
+  for (const kind of detectorKeys.keys()) {
+    // Imported only for models that use a detector: it brings in tfjs, which towers on onnxruntime do not need.
+    const { detectorFeatureRow, loadDetector } = await import('../model/detector-features.js');
+    const detector = await loadDetector(kind);
+    detectors.set(kind, { detector, row: (image) => detectorFeatureRow(detector, image) });
+  }
   const flipTta = config.image.flip_tta;
   const logitScale = Math.exp(Math.min(tensorToFloat32(tensors.get('logit_scale')!, 'logit_scale')[0], Math.log(config.loss.logit_scale_max)));
 
@@ -118,6 +130,13 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
         taps.forEach((tap, i) => (flipped[keys[i]] = b[tap].map((r) => Float32Array.from(r))));
       }
     }
+    for (const [kind, { row }] of detectors) {
+      // The detector sees the whole image at its own resolution; its class evidence is mirror-invariant, so the
+      // flipped view shares the row.
+      const rows: Float32Array[] = [];
+      for (const input of inputs) rows.push(await row(input));
+      for (const key of detectorKeys.get(kind)!) feats[key] = flipped[key] = rows;
+    }
     return { feats, flipped: flipTta ? flipped : undefined };
   }
 
@@ -128,8 +147,9 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
     dim: config.embed_dim,
     logitScale,
     runtimes,
-    // one tower: every image goes through exactly this resize (several towers would each need their own)
-    ...(towers.size === 1 ? { imagePreprocess: [...towers.values()][0].preprocess } : {}),
+    // one tower and nothing else: every image goes through exactly this resize (several towers would each need their
+    // own, and a detector wants the full-resolution image)
+    ...(towers.size === 1 && detectors.size === 0 ? { imagePreprocess: [...towers.values()][0].preprocess } : {}),
     async embedImages(inputs) {
       if (inputs.length === 0) return [];
       const { feats, flipped } = await features(inputs);
@@ -142,6 +162,7 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
     },
     async dispose() {
       for (const t of towers.values()) await t.dispose();
+      for (const d of detectors.values()) d.detector.dispose();
       await text.dispose();
       await head.dispose();
       if (vlmP) (await vlmP).dispose();

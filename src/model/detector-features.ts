@@ -2,6 +2,8 @@ import type { ImageInput } from '../image/types.js';
 import { DEFAULT_COUNT_THRESHOLD, DETECTION_FEATURE_DIM } from './detector-cache.js';
 import { countByClass, NUM_COCO_CLASSES, type Detector } from './detector.js';
 
+export { loadDetector } from './detector.js';
+
 /**
  * The 160 floats a model's 'detector' image input takes, exactly as the training cache holds them
  * (scripts/cache-detections.ts): [0, 80) max heatmap score per COCO class, [80, 160) count of detections
