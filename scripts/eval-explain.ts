@@ -8,6 +8,8 @@
  *
  *   nice -n 10 node dist/scripts/eval-explain.js [--pairs 200] [--composites 100] [--seed 1] [--model DIR] [--only dense|occlusion [--resume]]
  *   nice -n 10 node dist/scripts/eval-explain.js --dev --composites 200 --seed 2   (choose dense settings on dev composites)
+ *   nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites 200 --seed 2 --sides 224,320,448,576 --pads 0,32 --occlusions 6x2,8x2
+ *     (cache the dev composites' location embeddings and occlusion maps under .cache/explain-dev for src/eval/explain-tune.ts)
  */
 import { parseArgs } from 'node:util';
 import { loadEncoder } from '../src/encoders/load.js';
@@ -18,6 +20,7 @@ import { auc, deletionInsertion } from '../src/eval/explain-curves.js';
 import { pointingHit, randomComposite } from '../src/eval/explain-pointing.js';
 import { bootstrapMean, wilson } from '../src/eval/explain-stats.js';
 import { tuneDense } from '../src/eval/explain-tune.js';
+import { fillDevCache } from '../src/eval/explain-dev-cache.js';
 import { loadEvalResults, saveEvalResult } from '../src/eval/model-card.js';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
 import { loadGtsrb } from '../src/train/datasets/gtsrb.js';
@@ -30,7 +33,7 @@ const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '200' }, composites: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
     model: { type: 'string' }, only: { type: 'string' }, resume: { type: 'boolean', default: false }, steps: { type: 'string', default: '4' }, 'no-save': { type: 'boolean', default: false },
-    dev: { type: 'boolean', default: false }, sides: { type: 'string', default: '320,448,576' }, smooths: { type: 'string', default: '0,1,2' }, pools: { type: 'string', default: '1,3,5' },
+    dev: { type: 'boolean', default: false }, 'dev-cache': { type: 'boolean', default: false }, pads: { type: 'string', default: '0' }, occlusions: { type: 'string', default: '' }, sides: { type: 'string', default: '320,448,576' }, smooths: { type: 'string', default: '0,1,2' }, pools: { type: 'string', default: '1,3,5' },
   },
 });
 const nPairs = Number(values.pairs), nComp = Number(values.composites), seed = Number(values.seed), steps = Number(values.steps);
@@ -47,6 +50,20 @@ const TOLERANCE = 15;
 const encoder = await loadEncoder(values.model);
 const dense = await explainerFor(encoder, modelDir);
 if (!dense) throw new VlmError(`${modelDir} is not a vlm model folder: the dense method cannot be evaluated`);
+if (values['dev-cache']) {
+  const nums = (x: string) => x.split(',').filter(Boolean).map(Number);
+  const variants = nums(values.sides!).flatMap((side) => nums(values.pads!).map((pad) => ({ side, pad })));
+  const occlusion = values.occlusions!.split(',').filter(Boolean).map((o) => {
+    const [cells, patch] = o.split('x').map(Number);
+    return { cells, patch };
+  });
+  const bar = progress('dev cache', nComp);
+  await fillDevCache(dense, encoder, { modelId: encoder.id, n: nComp, seed, text: POINTING_TEXT, variants, occlusion, onItem: () => bar.tick(1) });
+  bar.stop();
+  await dense.dispose();
+  await encoder.dispose();
+  process.exit(0);
+}
 if (values.dev) {
   // --dev: choose the dense settings on dev composites (explain-dev.json); the test composites are not touched
   const nums = (s: string) => s.split(',').map(Number);

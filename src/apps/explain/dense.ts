@@ -17,6 +17,8 @@ import { openImageHead, type HeadRunner } from '../../model/head-runner.js';
 import { parseTap, parseTowerId, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
 import { readModelSource } from '../../model/model-source.js';
 import { backendFromEnv } from '../../model/runtime-choice.js';
+import { loadDetector, type Detector, type DetectorKind } from '../../model/detector.js';
+import { detectorFeatureRow } from '../../model/detector-features.js';
 import { UsageError } from '../../util/errors.js';
 import { boxPool } from './box-pool.js';
 import { heatmap, resample, smooth, type Heatmap } from './heatmap.js';
@@ -67,7 +69,7 @@ export interface DenseExplainer {
    * The embedding of every location for one image with the tower run at side x side pixels (default 224),
    * each location's features averaged over the pool x pool window around it first (default 1: none).
    */
-  locationEmbeddings(image: ImageInput, side?: number, pool?: number): Promise<LocationGrid>;
+  locationEmbeddings(image: ImageInput, side?: number, pool?: number, pad?: number): Promise<LocationGrid>;
   explain(image: ImageInput, text: Float32Array, opts?: DenseOptions): Promise<DenseResult>;
   dispose(): Promise<void>;
 }
@@ -95,26 +97,49 @@ export async function loadDenseExplainer(modelDir: string): Promise<DenseExplain
 }
 
 export async function denseExplainer(vlm: LoadedVlm, head?: HeadFn): Promise<DenseExplainer> {
-  // Which map each head input reads.
-  const inputs = vlm.imageInputs.map((s) => {
-    if (s.source !== 'tower') throw new UsageError(`dense heatmaps need tower features; image input "${s.key}" is ${s.source}: use --method occlusion`);
+  // Which map each head input reads; a detector input gets the whole image's row at every location.
+  const inputs: { key: string; tower: TowerId; mapTap: string; h: number }[] = [];
+  const detectorInputs: { key: string; kind: DetectorKind }[] = [];
+  for (const s of vlm.imageInputs) {
+    if (s.source === 'detector') {
+      detectorInputs.push({ key: s.key, kind: s.detector });
+      continue;
+    }
     const { endpoint, pooling } = parseTap(s.tap);
     if (pooling === 'map') throw new UsageError(`image input "${s.key}" already consumes a whole spatial map: use --method occlusion`);
     const { name } = parseTowerId(s.tower as TowerId);
     const [h] = TOWER_ENDPOINTS[name][endpoint].shape;
-    return { key: s.key, tower: s.tower as TowerId, mapTap: `${endpoint}_map`, h };
-  });
+    inputs.push({ key: s.key, tower: s.tower as TowerId, mapTap: `${endpoint}_map`, h });
+  }
+  if (inputs.length === 0) throw new UsageError('dense heatmaps need tower features; this model has none: use --method occlusion');
   // the map grid at 224 px, i.e. cells per 224 px of tower input
   const finest224 = Math.max(...inputs.map((i) => i.h));
   const towers = new Map<TowerId, MapTower>();
+  const detectors = new Map<DetectorKind, Detector>();
   try {
     for (const id of new Set(inputs.map((i) => i.tower))) {
       towers.set(id, await openMapTower(id, [...new Set(inputs.filter((i) => i.tower === id).map((i) => i.mapTap))]));
     }
+    for (const d of detectorInputs) if (!detectors.has(d.kind)) detectors.set(d.kind, await loadDetector(d.kind));
   } catch (e) {
     for (const t of towers.values()) await t.dispose();
+    for (const d of detectors.values()) d.dispose();
     throw e;
   }
+  // The detector rows of the last image: every scale of one explain() call reuses them.
+  let lastImage: ImageInput | undefined;
+  let lastRows: Promise<Map<DetectorKind, Float32Array>> | undefined;
+  const detectorRows = (image: ImageInput) => {
+    if (image !== lastImage || !lastRows) {
+      lastImage = image;
+      lastRows = (async () => {
+        const rows = new Map<DetectorKind, Float32Array>();
+        for (const [kind, d] of detectors) rows.set(kind, await detectorFeatureRow(d, image));
+        return rows;
+      })();
+    }
+    return lastRows;
+  };
   const fixed = [...towers.values()].find((t) => t.fixedSize)?.fixedSize;
   const usable = (scales: readonly number[]) => {
     for (const s of scales) if (!(Number.isInteger(s) && s >= 32 && s % 32 === 0 && s <= 1024)) throw new RangeError(`dense: scales must be multiples of 32 in 32..1024, got ${s}`);
@@ -123,9 +148,9 @@ export async function denseExplainer(vlm: LoadedVlm, head?: HeadFn): Promise<Den
   };
   const gridOf = (scales: readonly number[]) => Math.max(...usable(scales).map((s) => Math.round((finest224 * s) / 224)));
 
-  async function locationEmbeddings(image: ImageInput, side = 224, pool = 1): Promise<LocationGrid> {
+  async function locationEmbeddings(image: ImageInput, side = 224, pool = 1, pad = 0): Promise<LocationGrid> {
     const maps: Record<string, SpatialMap> = {};
-    for (const t of towers.values()) Object.assign(maps, await t.maps(image, side));
+    for (const t of towers.values()) Object.assign(maps, await t.maps(image, side, pad));
     // Each tap's map is brought to the finest grid among them (nearest neighbour keeps the pooled mean).
     const rows = Math.max(...inputs.map((i) => maps[i.mapTap].h));
     const cols = Math.max(...inputs.map((i) => maps[i.mapTap].w));
@@ -141,6 +166,10 @@ export async function denseExplainer(vlm: LoadedVlm, head?: HeadFn): Promise<Den
         }
       }
       feats[inp.key] = boxPool(list, rows, cols, pool);
+    }
+    if (detectorInputs.length) {
+      const det = await detectorRows(image);
+      for (const d of detectorInputs) feats[d.key] = Array(rows * cols).fill(det.get(d.kind)!);
     }
     return { rows, cols, embeddings: head ? await head(feats) : vlm.embedImageFeatures(feats) };
   }
@@ -173,6 +202,7 @@ export async function denseExplainer(vlm: LoadedVlm, head?: HeadFn): Promise<Den
     },
     async dispose() {
       for (const t of towers.values()) await t.dispose();
+      for (const d of detectors.values()) d.dispose();
       vlm.dispose();
     },
   };

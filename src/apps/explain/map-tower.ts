@@ -23,8 +23,12 @@ export interface SpatialMap {
 export interface MapTower {
   /** input sides the tower accepts (undefined: any multiple of 32) */
   readonly fixedSize?: number;
-  /** the maps (taps named `<endpoint>_map`) of one image squashed to side x side pixels */
-  maps(image: ImageInput, side: number): Promise<Record<string, SpatialMap>>;
+  /**
+   * The maps (taps named `<endpoint>_map`) of one image squashed to side x side pixels. With `pad` > 0 (a multiple
+   * of 32) the input is first mirrored `pad` pixels out on every side and the maps are cropped back to the image:
+   * border locations then see a plausible surround instead of the network's zero padding.
+   */
+  maps(image: ImageInput, side: number, pad?: number): Promise<Record<string, SpatialMap>>;
   dispose(): Promise<void>;
 }
 
@@ -48,16 +52,47 @@ async function onnxMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
   const session = await createTowerSession(await flexibleOnnx(id, taps), 0);
   const base = towerPreprocessSpec(id);
   return {
-    async maps(image, side) {
+    async maps(image, side, pad = 0) {
+      if (!(Number.isInteger(pad) && pad >= 0 && pad % 32 === 0 && pad <= side)) throw new RangeError(`map tower: pad must be a multiple of 32 in 0..side, got ${pad}`);
       const spec: PreprocessSpec = { ...base, width: side, height: side };
-      const res = await session.run({ pixels: new ort.Tensor('float32', await preprocessBatch([image], spec), [1, side, side, 3]) });
+      const full = side + 2 * pad;
+      const pixels = mirrorPad(await preprocessBatch([image], spec), side, pad);
+      const res = await session.run({ pixels: new ort.Tensor('float32', pixels, [1, full, full, 3]) });
       return Object.fromEntries(taps.map((tap) => {
         const [, h, w, c] = res[tap].dims as number[];
-        return [tap, { h, w, c, data: res[tap].data as Float32Array }];
+        return [tap, cropMap({ h, w, c, data: res[tap].data as Float32Array }, (pad * h) / full)];
       }));
     },
     dispose: () => session.release(),
   };
+}
+
+/** An n x n x 3 (NHWC) image reflected `pad` pixels out on every side (edge pixels not repeated). */
+export function mirrorPad(px: Float32Array, n: number, pad: number): Float32Array {
+  if (pad === 0) return px;
+  const m = n + 2 * pad;
+  // reflect index i in [-pad, n + pad) into [0, n)
+  const at = (i: number) => (i < 0 ? -i : i >= n ? 2 * n - 2 - i : i);
+  const out = new Float32Array(m * m * 3);
+  for (let y = 0; y < m; y++) {
+    const sy = at(y - pad);
+    for (let x = 0; x < m; x++) {
+      const o = (y * m + x) * 3, i = (sy * n + at(x - pad)) * 3;
+      out[o] = px[i];
+      out[o + 1] = px[i + 1];
+      out[o + 2] = px[i + 2];
+    }
+  }
+  return out;
+}
+
+/** The map without `k` cells on every side. */
+export function cropMap(m: SpatialMap, k: number): SpatialMap {
+  if (k === 0) return m;
+  const h = m.h - 2 * k, w = m.w - 2 * k;
+  const data = new Float32Array(h * w * m.c);
+  for (let r = 0; r < h; r++) data.set(m.data.subarray(((r + k) * m.w + k) * m.c, ((r + k) * m.w + k + w) * m.c), r * w * m.c);
+  return { h, w, c: m.c, data };
 }
 
 async function tfjsMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
