@@ -1,0 +1,75 @@
+/**
+ * Dense maps for a model whose image head also takes the COCO detector's 160 class-evidence floats: every location
+ * gets the image's own detector row. Known answer: with every location's tower features averaged over the whole map
+ * (a pooling window wider than the map), each location embedding is the image's own embedding from the encoder.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDenseExplainer, type DenseExplainer } from '../../src/apps/explain/dense.js';
+import { loadNativeEncoder, type NativeEncoder } from '../../src/encoders/native.js';
+import { saveVlmModel } from '../../src/model/checkpoint.js';
+import { parseModelConfig } from '../../src/model/config.js';
+import { initTf } from '../../src/model/tf.js';
+import { initTokenEmbedding } from '../../src/model/token-embedding.js';
+import { VlmModel } from '../../src/model/vlm-model.js';
+import { MixedTokenizer } from '../../src/text/tokenizer.js';
+import { repoRoot } from '../../src/util/paths.js';
+import { createRng } from '../../src/util/rng.js';
+
+const PHOTO = join(repoRoot, 'assets', 'demo', 'dog-bicycle-truck.jpg');
+let dir: string;
+let dense: DenseExplainer;
+let encoder: NativeEncoder;
+
+before(async () => {
+  await initTf();
+  const tokenizer = MixedTokenizer.fromJSON({
+    type: 'vlm-mixed', version: 1, lowercase: true, maxLength: 8,
+    specials: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[UNK_ZH]'], en: ['a', 'dog'], zh: ['狗'],
+  });
+  const cfg = parseModelConfig({
+    format: 'vlm-dual-encoder', version: 1, name: 'det-dense-test', embed_dim: 6,
+    image: {
+      inputs: [
+        { source: 'tower', tower: 'mobilenet_v2_mid', tap: 'final_gap', dim: 1792 },
+        { source: 'detector', detector: 'centernet', dim: 160 },
+      ],
+      head: { type: 'mlp', hidden: 7 },
+      flip_tta: false,
+    },
+    text: { max_length: 8, word_dim: 4, d_model: 8, layers: 1, heads: 2 },
+    loss: { type: 'infonce' },
+  });
+  const rng = createRng(5);
+  const model = new VlmModel(cfg, initTokenEmbedding({ rows: tokenizer.vocabSize, dim: 4, enOffset: 5, rng, trainable: 'all' }), rng);
+  dir = mkdtempSync(join(tmpdir(), 'vlm-det-dense-'));
+  saveVlmModel(model, tokenizer, dir);
+  dense = await loadDenseExplainer(dir);
+  encoder = await loadNativeEncoder(dir);
+});
+
+after(async () => {
+  await dense?.dispose();
+  await encoder?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('dense + detector input: whole-map pooled locations equal the encoder\'s image embedding', async () => {
+  const [whole] = await encoder.embedImages([PHOTO]);
+  // final map is 7 x 7 at 224 px: a 13 x 13 window covers all of it from every location
+  const g = await dense.locationEmbeddings(PHOTO, 224, 13);
+  assert.deepEqual([g.rows, g.cols], [7, 7]);
+  for (const e of [g.embeddings[0], g.embeddings[24], g.embeddings[48]]) {
+    const diff = Math.max(...Array.from(e, (x, j) => Math.abs(x - whole[j])));
+    assert.ok(diff < 1e-4, `location embedding differs from the image embedding by ${diff}`);
+  }
+  // without pooling the locations differ (the map is not constant), with the same detector row everywhere
+  const local = await dense.locationEmbeddings(PHOTO, 224);
+  assert.ok(Math.max(...Array.from(local.embeddings[0], (x, j) => Math.abs(x - local.embeddings[48][j]))) > 1e-3);
+  const { map } = await dense.explain(PHOTO, whole, { scales: [224, 320] });
+  assert.deepEqual([map.rows, map.cols], [10, 10]);
+  assert.ok(map.values.every(Number.isFinite));
+});
