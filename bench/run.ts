@@ -5,12 +5,13 @@ import { onnxVsTransformersjs } from './onnx-vs-transformersjs.js';
 import { libraryBench } from './library-bench.js';
 import { serverLoad } from './server-load.js';
 import { storeBench } from './store-bench.js';
+import { detectorBench } from './detector.js';
 
 /**
  * `npm run bench [-- name ...]`: runs the named benchmarks (default: all) and writes bench/results/<name>.json.
  * Speed is measured here, never in timed unit tests.
  */
-const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput, onnxVsTransformersjs, libraryBench, storeBench, serverLoad];
+const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput, onnxVsTransformersjs, libraryBench, storeBench, serverLoad, detectorBench];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

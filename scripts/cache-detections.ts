@@ -1,7 +1,8 @@
 /**
  * Cache COCO detector features for every Flickr8k image (see src/model/detector-cache.ts for the layout).
  * Resumable: rerun the same command to continue after the last stored row.
- *   node dist/scripts/cache-detections.js [--kind centernet] [--limit N] [--restart]
+ *   node dist/scripts/cache-detections.js [--kind centernet] [--limit N] [--restart] [--backend auto|onnxruntime|tfjs]
+ * The detector runs on onnxruntime by default (rows equal tfjs-wasm's to ~1e-6: test/model/detector-onnx.test.ts).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { loadDetector, type DetectorKind } from '../src/model/detector.js';
 import { detectorFeatureRow } from '../src/model/detector-features.js';
 import { DETECTION_FEATURE_DIM, detectionCacheDir, openDetectionCacheWriter } from '../src/model/detector-cache.js';
-import { VlmError } from '../src/util/errors.js';
+import { backendFromEnv, type NativeBackend } from '../src/model/runtime-choice.js';
+import { UsageError, VlmError } from '../src/util/errors.js';
 import { log } from '../src/util/log.js';
 import { datasetDir } from '../src/util/paths.js';
 import { progress } from '../src/util/progress.js';
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     restart: { type: 'boolean', default: false },
     flush: { type: 'string', default: '25' },
+    backend: { type: 'string' },
   },
 });
 
@@ -29,10 +32,12 @@ if (!dir) throw new VlmError('Flickr8k not found: set VLM_DATA or put the data i
 let images = readdirSync(join(dir, 'images')).filter((f) => f.endsWith('.jpg')).sort();
 if (values.limit) images = images.slice(0, Number(values.limit));
 const kind = values.kind as DetectorKind;
-const detector = await loadDetector(kind); // first, so a bad --kind fails before any file is touched
+const backend = (values.backend ?? backendFromEnv()) as NativeBackend;
+if (!['auto', 'onnxruntime', 'tfjs'].includes(backend)) throw new UsageError(`--backend ${backend} is not one of auto, onnxruntime, tfjs`);
+const detector = await loadDetector(kind, { backend }); // first, so a bad --kind fails before any file is touched
 const writer = openDetectionCacheWriter(kind, images, { restart: values.restart });
 const flushEvery = Math.max(1, Number(values.flush));
-log(`cache-detections: ${kind}, ${images.length} images, ${writer.done} already cached -> ${detectionCacheDir(kind)}`);
+log(`cache-detections: ${kind} on ${detector.runtime}, ${images.length} images, ${writer.done} already cached -> ${detectionCacheDir(kind)}`);
 const bar = progress(`detect ${kind}`, images.length - writer.done);
 const start = Date.now();
 let pending: Float32Array[] = [];

@@ -105,6 +105,36 @@ function readWeights(jsonPath: string, json: GraphModelJson): tf.NamedTensorMap 
   return tf.io.decodeWeights(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength), specs);
 }
 
+/**
+ * MobileNetV3's hard-swish as TF spells it, x * c * relu6(x + 3) with c ~ 1/6 (four ops over the whole tensor), found
+ * so it can run as ONNX HardSwish(x) * 6c, the same function in two passes. Returns, per final Mul node, x and c;
+ * `inner` holds the three nodes it replaces (each used only there).
+ */
+function findHardSwishes(nodes: TfNode[], weights: tf.NamedTensorMap): { at: Map<string, { x: string; c: number }>; inner: Set<string> } {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const uses = new Map<string, number>();
+  for (const n of nodes) for (const i of n.input ?? []) uses.set(i, (uses.get(i) ?? 0) + 1);
+  const scalar = (ref: string) => (weights[ref]?.rank === 0 ? weights[ref].dataSync()[0] : undefined);
+  const at = new Map<string, { x: string; c: number }>();
+  const inner = new Set<string>();
+  for (const n of nodes) {
+    if (n.op !== 'Mul' || n.input?.length !== 2) continue;
+    const [p, q] = n.input.map((i) => byName.get(i));
+    const relu6 = [p, q].find((v) => v?.op === 'Relu6');
+    const mul = [p, q].find((v) => v?.op === 'Mul');
+    const add = relu6 && byName.get(relu6.input?.[0] ?? '');
+    if (!relu6 || !mul || add?.op !== 'Add' || add.input?.length !== 2 || mul.input?.length !== 2) continue;
+    const x = add.input.find((i) => scalar(i) === undefined);
+    const three = add.input.find((i) => scalar(i) === 3);
+    const cRef = mul.input.find((i) => scalar(i) !== undefined);
+    if (!x || !three || !cRef || !mul.input.includes(x)) continue;
+    if ([mul, relu6, add].some((v) => uses.get(v.name) !== 1)) continue;
+    at.set(n.name, { x, c: scalar(cRef)! });
+    for (const v of [mul, relu6, add]) inner.add(v.name);
+  }
+  return { at, inner };
+}
+
 function convert(g: Graph, json: GraphModelJson, weights: tf.NamedTensorMap, pixels: string): Map<string, Val> {
   const vals = new Map<string, Val>();
   const konst = (n: string) => {
@@ -155,8 +185,15 @@ function convert(g: Graph, json: GraphModelJson, weights: tf.NamedTensorMap, pix
     return y;
   };
 
+  const hardSwish = findHardSwishes(json.modelTopology.node, weights);
   for (const node of json.modelTopology.node) {
-    if (node.op === 'Const') continue;
+    if (node.op === 'Const' || hardSwish.inner.has(node.name)) continue;
+    const hs = hardSwish.at.get(node.name);
+    if (hs) {
+      const x = val(hs.x);
+      vals.set(node.name, { name: g.op('Mul', [g.op('HardSwish', [x.name]), g.init(Float32Array.of(6 * hs.c), [])]), nchw: x.nchw });
+      continue;
+    }
     const ins = (node.input ?? []).filter((i) => !i.startsWith('^'));
     const a = node.attr ?? {};
     let out: Val | Val[];

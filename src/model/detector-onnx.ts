@@ -5,14 +5,13 @@ import * as ort from 'onnxruntime-node';
 import type { ImageInput } from '../image/types.js';
 import { cacheDir } from '../util/paths.js';
 import { candidatesOf, centernetPixels, type CenternetOutput } from './detector-input.js';
-import { createTowerSession } from './image-tower-onnx.js';
 
 /**
  * The centernet detector on onnxruntime-node: the same graph as the tfjs path (detector-centernet.ts), converted
  * by detector-onnx-export.ts on first use and kept in cacheDir('onnx', 'centernet.<hash>.onnx'), the hash taken
  * over the graph JSON and the exporter version so a changed model or converter makes a new file.
  */
-const EXPORT_VERSION = 1;
+const EXPORT_VERSION = 2;
 
 export function centernetOnnxPath(jsonPath: string): string {
   const h = createHash('sha256').update(readFileSync(jsonPath)).update(`v${EXPORT_VERSION}`).digest('hex').slice(0, 12);
@@ -36,9 +35,23 @@ export interface CenternetSession {
   release(): Promise<void>;
 }
 
-/** threads: onnxruntime intra-op threads (0 = all cores; default 1, as the towers, since the cores are shared). */
+/**
+ * The session settings of the image towers (image-tower-onnx.ts createTowerSession), repeated here because that
+ * module pulls in tfjs and nsfwjs: importing them would add ~1-2 s to the detector's cold load.
+ */
+function createSession(bytes: Uint8Array, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    // No busy-waiting between ops: the cores are shared with other jobs.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  });
+}
+
+/** threads: onnxruntime intra-op threads (default 0 = all cores, as the image towers use them). */
 export async function loadCenternetOnnx(jsonPath: string, opts: { threads?: number } = {}): Promise<CenternetSession> {
-  const session = await createTowerSession(await centernetOnnxBytes(jsonPath), opts.threads ?? 1);
+  const session = await createSession(await centernetOnnxBytes(jsonPath), opts.threads ?? 0);
   return {
     async run(image) {
       const px = await centernetPixels(image);

@@ -51,7 +51,7 @@ export interface LoadDetectorOptions {
   modelDir?: string;
   /** 'auto' (default, from $VLM_TOWER_BACKEND): onnxruntime where it loads, else tfjs-wasm. */
   backend?: NativeBackend;
-  /** onnxruntime intra-op threads (default 1: the cores are shared; 0 = all cores). */
+  /** onnxruntime intra-op threads (default 0 = all cores, as the image towers). */
   threads?: number;
 }
 
