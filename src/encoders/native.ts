@@ -111,7 +111,7 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
   for (const kind of detectorKeys.keys()) {
     // Imported only for models that use a detector: it brings in tfjs, which towers on onnxruntime do not need.
     const { detectorFeatureRow, loadDetector } = await import('../model/detector-features.js');
-    const detector = await loadDetector(kind);
+    const detector = await loadDetector(kind, { backend });
     detectors.set(kind, { detector, row: (image) => detectorFeatureRow(detector, image) });
   }
   const flipTta = config.image.flip_tta;

@@ -1,21 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNativeEncoder, type NativeEncoder } from '../../src/encoders/native.js';
 import { preprocessBatch } from '../../src/image/preprocess.js';
-import { loadVlmModel, saveVlmModel, type LoadedVlm } from '../../src/model/checkpoint.js';
-import { parseModelConfig } from '../../src/model/config.js';
+import { loadVlmModel, type LoadedVlm } from '../../src/model/checkpoint.js';
 import { COCO_LABELS, loadDetector, type Detector } from '../../src/model/detector.js';
 import { detectorFeatureRow } from '../../src/model/detector-features.js';
-import { initTf } from '../../src/model/tf.js';
-import { initTokenEmbedding } from '../../src/model/token-embedding.js';
 import { openTower } from '../../src/model/tower-runner.js';
-import { VlmModel } from '../../src/model/vlm-model.js';
-import { MixedTokenizer } from '../../src/text/tokenizer.js';
 import { repoRoot } from '../../src/util/paths.js';
-import { createRng } from '../../src/util/rng.js';
+import { CENTERNET_INPUT, MID_FINAL_GAP, writeNativeModel } from './native-fixture.js';
 
 /**
  * A model whose image head also takes the COCO detector's 160 class-evidence floats: the native encoder must feed it
@@ -33,28 +27,7 @@ let onnx: NativeEncoder;
 let tfjs: NativeEncoder;
 
 before(async () => {
-  await initTf();
-  const tokenizer = MixedTokenizer.fromJSON({
-    type: 'vlm-mixed', version: 1, lowercase: true, maxLength: 8,
-    specials: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[UNK_ZH]'], en: ['a', 'dog'], zh: ['狗'],
-  });
-  const cfg = parseModelConfig({
-    format: 'vlm-dual-encoder', version: 1, name: 'det-test', embed_dim: 6,
-    image: {
-      inputs: [
-        { source: 'tower', tower: 'mobilenet_v2_mid', tap: 'final_gap', dim: 1792 },
-        { source: 'detector', detector: 'centernet', dim: 160 },
-      ],
-      head: { type: 'mlp', hidden: 7 },
-      flip_tta: false,
-    },
-    text: { max_length: 8, word_dim: 4, d_model: 8, layers: 1, heads: 2 },
-    loss: { type: 'infonce' },
-  });
-  const rng = createRng(3);
-  const model = new VlmModel(cfg, initTokenEmbedding({ rows: tokenizer.vocabSize, dim: 4, enOffset: 5, rng, trainable: 'all' }), rng);
-  dir = mkdtempSync(join(tmpdir(), 'vlm-det-model-'));
-  saveVlmModel(model, tokenizer, dir);
+  dir = await writeNativeModel([MID_FINAL_GAP, CENTERNET_INPUT]);
   loaded = await loadVlmModel(dir);
   detector = await loadDetector('centernet');
   onnx = await loadNativeEncoder(dir, { backend: 'onnxruntime' });
