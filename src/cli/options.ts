@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { resolveModelDir } from '../util/paths.js';
 import type { Lang } from '../encoders/encoder.js';
 
 /** Option parsers for commander: InvalidArgumentError makes commander report the option and exit 2. */
@@ -16,4 +17,9 @@ export function parseLang(value: string): Lang {
 /** "a, b,,c" -> ["a","b","c"]; the Chinese comma separates too. */
 export function parseList(value: string): string[] {
   return value.split(/[,，]/).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** --model: a model folder, or the name of one shipped in models/ (e.g. "coco"); resolved to a folder path. */
+export function modelOption(what = 'the shipped default model'): Option {
+  return new Option('--model <dir>', `model folder, or the name of a shipped model (default, coco) (default: ${what})`).argParser(resolveModelDir);
 }

@@ -27,6 +27,8 @@ export interface CardSection {
   text?: string;
   /** Names of eval records to show as tables (grouped by task). */
   results?: string[];
+  /** Another model folder the results are read from (e.g. a sibling model the card compares with). */
+  resultsFrom?: string;
   /** Images relative to the model folder, e.g. plots/fewshot-gtsrb.svg. */
   figures?: { path: string; caption: string }[];
 }
@@ -170,10 +172,12 @@ export function renderModelCard(modelDir: string, title: string, sections: CardS
     out.push('', `## ${s.heading}`);
     if (s.text) out.push('', s.text.trim());
     if (s.results?.length) {
+      const from = s.resultsFrom ?? modelDir;
+      const source = s.resultsFrom ? loadEvalResults(s.resultsFrom) : records;
       const recs = s.results.map((name) => {
-        const rec = records.get(name);
-        if (!rec) throw new VlmError(`model card section "${s.heading}" needs ${join(evalDir(modelDir), name + '.json')}: run the evaluation first`);
-        shown.add(name);
+        const rec = source.get(name);
+        if (!rec) throw new VlmError(`model card section "${s.heading}" needs ${join(evalDir(from), name + '.json')}: run the evaluation first`);
+        if (!s.resultsFrom) shown.add(name);
         return rec;
       });
       out.push('', renderResults(recs));

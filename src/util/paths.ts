@@ -33,6 +33,17 @@ export function fashionMnistDir(): string | undefined {
 /** The shipped default model folder. */
 export const defaultModelDir: string = join(repoRoot, 'models', 'default');
 
+/**
+ * A --model argument as a folder: a path that exists is taken as is; otherwise a bare name (e.g. "coco") names
+ * a model shipped in the repo's models/ folder. Anything else is returned resolved, for the loader to report.
+ */
+export function resolveModelDir(arg: string): string {
+  const asPath = resolve(arg);
+  if (existsSync(asPath) || !/^[A-Za-z0-9._-]+$/.test(arg)) return asPath;
+  const shipped = join(repoRoot, 'models', arg);
+  return existsSync(join(shipped, 'config.json')) ? shipped : asPath;
+}
+
 /** Scratch space for caches (tower features, extracted data); never committed. */
 export function cacheDir(...parts: string[]): string {
   return join(resolve(process.env.VLM_CACHE ?? join(repoRoot, '.cache')), ...parts);

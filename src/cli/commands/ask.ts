@@ -10,7 +10,7 @@ import { UsageError } from '../../util/errors.js';
 import { defaultModelDir } from '../../util/paths.js';
 import { log } from '../../util/log.js';
 import { action, printJsonLine } from '../run.js';
-import { parseLang, parsePositiveInt } from '../options.js';
+import { modelOption, parseLang, parsePositiveInt } from '../options.js';
 import type { Lang } from '../../encoders/encoder.js';
 
 interface AskOpts { json?: boolean; lang?: Lang; model?: string }
@@ -23,7 +23,7 @@ export function registerAsk(program: Command): void {
     .argument('<image>', 'image file (JPEG, PNG, WebP, ...)')
     .argument('<question>', 'the question, e.g. "is there a dog?" or "图中有人吗？"')
     .option('--lang <lang>', 'answer language: en or zh (default: the question\'s)', parseLang)
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--json', 'print {"path","question","answer","skill","confidence",...} on stdout')
     .action(action(async (image: string, question: string, opts: AskOpts) => {
       if (!question.trim()) throw new UsageError('the question is empty: ask e.g. "what is in the image?", "is there a dog?" or "how many people?"');

@@ -7,7 +7,7 @@ import { saveEvalResult } from '../../eval/model-card.js';
 import { InputError, UsageError } from '../../util/errors.js';
 import { defaultModelDir } from '../../util/paths.js';
 import { action, printJsonLine } from '../run.js';
-import { parseLang, parsePositiveInt } from '../options.js';
+import { modelOption, parseLang, parsePositiveInt } from '../options.js';
 
 interface CaptionOpts { lang?: Lang; beam?: number; rerank?: boolean; json?: boolean; model?: string }
 
@@ -20,7 +20,7 @@ export function registerCaption(program: Command): void {
     .option('--lang <lang>', 'caption language: en or zh', parseLang, 'en')
     .option('--beam <n>', 'beam width (1 = greedy; default from the model, chosen on dev)', parsePositiveInt)
     .option('--rerank', "re-rank the final beam by the contrastive model's image-text score")
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--json', 'one {"path","caption","score"} line per image on stdout')
     .action(action(async (images: string[], opts: CaptionOpts) => {
       const missing = images.find((p) => !existsSync(p));

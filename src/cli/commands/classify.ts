@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadEncoder } from '../../encoders/load.js';
 import { UsageError, VlmError } from '../../util/errors.js';
 import { action, printJsonLine } from '../run.js';
-import { parseLang, parseList, parsePositiveInt } from '../options.js';
+import { modelOption, parseLang, parseList, parsePositiveInt } from '../options.js';
 import { zeroShotLabels, type FileResult } from '../../apps/classify/zero-shot.js';
 import { loadAdapter } from '../../apps/classify/adapter.js';
 import type { Lang } from '../../encoders/encoder.js';
@@ -27,7 +27,7 @@ export function registerClassify(program: Command): void {
     .option('--domain <name>', 'prompt templates: generic, traffic, fashion, medical', 'generic')
     .option('--adapter <file>', 'a few-shot classifier made by `vlm fewshot train` (instead of --labels)')
     .option('--top <k>', 'how many labels to show per image', parsePositiveInt, 3)
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--json', 'JSON lines {"path","labels":[{"label","score"}]} on stdout')
     .action(action(async (images: string[], opts: ClassifyOpts) => {
       if (opts.adapter !== undefined && (opts.labels !== undefined || opts.labelsFile !== undefined)) {

@@ -6,6 +6,7 @@ import { dot } from '../../encoders/encoder.js';
 import { repoRoot } from '../../util/paths.js';
 import { action } from '../run.js';
 import { zeroShotLabels } from '../../apps/classify/zero-shot.js';
+import { modelOption } from '../options.js';
 
 const DEMO_LABELS = ['dog', 'cat', 'horse', 'bird', 'giraffe', 'person', 'rocket', 'cup of coffee', 'kite', 'stars in the night sky'];
 const DEMO_QUERIES = ['a dog', 'people flying kites on the beach', 'a cup of coffee', '一只猫', '一个人骑马'];
@@ -15,7 +16,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('classify the bundled demo photos and search them by text, with the default model')
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .action(action(async (opts: { model?: string }) => {
       const dir = join(repoRoot, 'assets', 'demo');
       const files = readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => join(dir, f));

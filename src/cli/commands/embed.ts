@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadEncoder } from '../../encoders/load.js';
 import { UsageError, VlmError } from '../../util/errors.js';
 import { action, printJsonLine } from '../run.js';
-import { parseLang } from '../options.js';
+import { modelOption, parseLang } from '../options.js';
 import { embedImagesSafely } from '../../apps/embed-images.js';
 import type { Lang } from '../../encoders/encoder.js';
 
@@ -16,7 +16,7 @@ export function registerEmbed(program: Command): void {
     .command('image')
     .description('embed image files: one {"path","embedding"} line each')
     .argument('<paths...>', 'image files (JPEG, PNG, WebP, GIF, TIFF)')
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--json', 'JSON lines only on stdout (the default output is JSON lines too)')
     .action(action(async (paths: string[], opts: EmbedOpts) => {
       const encoder = await loadEncoder(opts.model);
@@ -39,7 +39,7 @@ export function registerEmbed(program: Command): void {
     .description('embed texts: one {"text","embedding"} line each')
     .argument('<texts...>', 'texts (English or Chinese; language detected per text unless --lang)')
     .option('--lang <lang>', 'force the language: en or zh', parseLang)
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--json', 'JSON lines only on stdout (the default output is JSON lines too)')
     .action(action(async (texts: string[], opts: EmbedOpts) => {
       const empty = texts.findIndex((t) => t.trim() === '');

@@ -7,7 +7,7 @@ import { UsageError } from '../../util/errors.js';
 import { defaultModelDir } from '../../util/paths.js';
 import { saveEvalResult } from '../../eval/model-card.js';
 import { action, printJsonLine } from '../run.js';
-import { parsePositiveInt } from '../options.js';
+import { modelOption, parsePositiveInt } from '../options.js';
 import { addFewShotEvalOptions, runFewShotEvalCommand, type FewShotEvalCliOptions } from './fewshot.js';
 import { addCaptionEvalOptions, runCaptionEvalCommand, type CaptionEvalCliOptions } from './caption.js';
 import { addVqaEvalOptions, runVqaEvalCommand } from './ask.js';
@@ -27,7 +27,7 @@ export function registerEval(program: Command): void {
     .option('--lang <lang>', 'captions / prompts: en, zh, or zh-human (Flickr8k test human translations)', 'en')
     .option('--limit <n>', 'only the first n images (retrieval) or a seeded random n (zero-shot): quick checks', parsePositiveInt)
     .option('--batch <n>', 'images per encoder call', parsePositiveInt, 64)
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--json', 'print the result as one JSON object on stdout')
     .option('--save', "also store the result in the model folder's eval/ (the model card is generated from those files)");
   // fewshot: the options of `vlm fewshot eval`, and the same code path.

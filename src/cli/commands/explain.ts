@@ -8,7 +8,7 @@ import { decodeImage } from '../../image/decode.js';
 import { validateText } from '../../text/validate.js';
 import { UsageError, VlmError } from '../../util/errors.js';
 import { defaultModelDir } from '../../util/paths.js';
-import { parseLang } from '../options.js';
+import { modelOption, parseLang } from '../options.js';
 import { action, printJsonLine } from '../run.js';
 
 interface ExplainOpts { out?: string; method?: ExplainMethod; model?: string; lang?: Lang; json?: boolean }
@@ -28,7 +28,7 @@ export function registerExplain(program: Command): void {
     .option('--out <png>', 'write the heatmap over the image as a PNG at the image\'s size')
     .option('--method <m>', 'dense (our own models: the tower\'s feature map through the head) or occlusion (any model; slower)', parseMethod)
     .option('--lang <lang>', 'text language: en or zh (default: detected)', parseLang)
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--json', 'one JSON object {"path","text","width","height","grid","words",...} on stdout')
     .action(action(async (path: string, rawText: string, opts: ExplainOpts) => {
       // Both inputs are checked before the model loads, so a typo fails in a fraction of a second.

@@ -15,7 +15,7 @@ import { saveEvalResult } from '../../eval/model-card.js';
 import { evalFewShot, type FewShotResult } from '../../eval/run-fewshot.js';
 import { UsageError, VlmError } from '../../util/errors.js';
 import { defaultModelDir } from '../../util/paths.js';
-import { parseLang, parseList, parsePositiveInt } from '../options.js';
+import { modelOption, parseLang, parseList, parsePositiveInt } from '../options.js';
 import { action, printJsonLine } from '../run.js';
 
 interface TrainOpts { method: string; out: string; model?: string; labelsLang?: Lang; domain: string; labelsFile?: string; seed: number; json?: boolean; features: string }
@@ -119,7 +119,7 @@ export function registerFewshot(program: Command): void {
     .argument('<dir>', 'folder with one sub-folder of example images per class')
     .option('--method <m>', 'probe (logistic regression), ridge (ridge regression: best on tower features), tip (Tip-Adapter), tip-f (Tip-Adapter-F), prototype, or zeroshot (calibrated zero-shot)', 'probe')
     .requiredOption('--out <file>', 'where to write the adapter (JSON)')
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--labels-lang <lang>', 'language of the class names for the zero-shot prior: en or zh (default: detected)', parseLang)
     .option('--domain <name>', 'prompt templates for the prior: generic, traffic, fashion, medical', 'generic')
     .option('--labels-file <file>', 'class names for the folders: lines "folder: name, synonym, ..." (e.g. "14: stop, stop sign")')
@@ -160,7 +160,7 @@ export function registerFewshot(program: Command): void {
       .option('--lang <lang>', 'class-name language for the zero-shot prior: en or zh', 'en')
       .option('--limit <n>', 'score a seeded random subset of n test images (quick checks)', parsePositiveInt)
       .option('--batch <n>', 'images per encoder call', parsePositiveInt, 64)
-      .option('--model <dir>', 'model folder (default: the shipped default model)')
+      .addOption(modelOption())
       .option('--json', 'print the result as one JSON object on stdout')
       .option('--save', 'record the result in <model>/eval/fewshot-<dataset>-<lang>.json (model card, docs)'),
   ).action(action(async (opts: FewShotEvalCliOptions) => {
@@ -176,7 +176,7 @@ export function registerFewshot(program: Command): void {
     .option('--k <n>', 'cases per query', parsePositiveInt, 5)
     .option('--eval', 'measure precision@k of location and modality on the MedPix TEST split instead')
     .option('--save', 'with --eval: record the result in <model>/eval/cases-medpix.json')
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--json', 'JSON lines on stdout')
     .action(action(async (images: string[], opts: { text?: string; match: string; k: number; eval?: boolean; save?: boolean; model?: string; json?: boolean }) => {
       if (!['image', 'caption', 'fused'].includes(opts.match)) throw new UsageError(`--match must be image, caption or fused (got "${opts.match}")`);

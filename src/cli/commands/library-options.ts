@@ -7,6 +7,7 @@ import type { Encoder } from '../../encoders/encoder.js';
 import { loadEncoder } from '../../encoders/load.js';
 import type { VectorStore } from '../../store/vector-store.js';
 import { log } from '../../util/log.js';
+import { modelOption } from '../options.js';
 
 export interface DbOpts {
   db?: string;
@@ -24,7 +25,7 @@ export interface FilterOpts {
 export function addDbOptions(cmd: Command): Command {
   return cmd
     .option('--db <path|url>', 'the library: a LanceDB folder or postgres://user@host/db (default: the nearest .vlm/ folder)')
-    .option('--model <dir>', "model folder (default: the library's own model, else the shipped default)");
+    .addOption(modelOption("the library's own model, else the shipped default"));
 }
 
 export function addFilterOptions(cmd: Command): Command {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { action } from '../run.js';
-import { parseList, parsePositiveInt } from '../options.js';
+import { modelOption, parseList, parsePositiveInt } from '../options.js';
 import { parseServerSafety, type ServerSafety } from '../../server/safety.js';
 
 interface ServeOpts {
@@ -35,7 +35,7 @@ export function registerServe(program: Command): void {
     .option('--host <addr>', 'address to bind; anything but loopback needs --api-key', '127.0.0.1')
     .option('--library <dir>', 'a folder of images to serve (repeatable; default: the bundled demo gallery)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--db <path|url>', 'where the library index lives: a LanceDB folder or postgres://... (default: <first folder>/.vlm)')
-    .option('--model <dir>', 'model folder (default: the shipped default model)')
+    .addOption(modelOption())
     .option('--api-key <key>', 'key for write endpoints (also $VLM_API_KEY); required off loopback')
     .option('--cors <origins>', 'allow these origins (comma-separated) to call the API from other pages; off by default')
     .option('--no-index', 'do not bring the index up to date at start')
