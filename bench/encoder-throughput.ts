@@ -6,7 +6,7 @@ import type { Encoder } from '../src/encoders/encoder.js';
 import { loadNativeEncoder, type NativeEncoder } from '../src/encoders/native.js';
 import { MixedTokenizer } from '../src/text/tokenizer.js';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
-import { datasetDir, defaultModelDir, repoRoot } from '../src/util/paths.js';
+import { datasetDir, defaultModelDir, repoRoot, resolveModelDir } from '../src/util/paths.js';
 import { median, type Benchmark } from './harness.js';
 
 const BATCH = 32;
@@ -54,7 +54,7 @@ function tokenizePerSecond(texts: string[]): number {
  */
 export const encoderThroughput: Benchmark = {
   name: 'encoder-throughput',
-  description: 'default model: images/s from JPEG files and captions/s, onnxruntime vs tfjs-wasm',
+  description: 'default model: images/s from JPEG files and captions/s, onnxruntime vs tfjs-wasm; the coco model\'s images/s beside it',
   async run() {
     const flickr = datasetDir('flickr8k');
     const data = flickr ? loadFlickr8k('test', 'en') : undefined;
@@ -68,6 +68,11 @@ export const encoderThroughput: Benchmark = {
     const onnxImages = await imageRate(onnx, paths);
     const onnxText = await textRate(onnx, texts, 3);
     await onnx.dispose();
+
+    // The accurate shipped model (CenterNet evidence on the full image): what its detector costs, same files.
+    const coco = (await loadEncoder(resolveModelDir('coco'))) as NativeEncoder;
+    const cocoImages = await imageRate(coco, paths.slice(0, 64));
+    await coco.dispose();
 
     const tfjs = await loadNativeEncoder(defaultModelDir, { backend: 'tfjs' });
     const tfjsImages = await imageRate(tfjs, paths.slice(0, 64));
@@ -88,6 +93,10 @@ export const encoderThroughput: Benchmark = {
       tfjs_cpu_ms_per_image: +tfjsImages.cpuMsPerImage.toFixed(1),
       goal_onnx_over_tfjs: 3,
       goal_images_per_s: 50,
+      coco_model: coco.id,
+      coco_images_per_s: +cocoImages.perSecond.toFixed(1),
+      coco_cpu_ms_per_image: +cocoImages.cpuMsPerImage.toFixed(1),
+      coco_over_default: +(cocoImages.perSecond / onnxImages.perSecond).toFixed(3),
       texts: texts.length,
       text_source: data ? 'flickr8k test captions, 1000 en + 1000 zh' : 'generated en + zh captions',
       texts_per_s: +onnxText.perSecond.toFixed(0),
