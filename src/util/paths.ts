@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository (package) root, found from this file whether run from src/ via tsx or from dist/src. */
@@ -37,6 +37,12 @@ export const defaultModelDir: string = join(repoRoot, 'models', 'default');
  * A --model argument as a folder: a path that exists is taken as is; otherwise a bare name (e.g. "coco") names
  * a model shipped in the repo's models/ folder. Anything else is returned resolved, for the loader to report.
  */
+/** How to name a model folder in a reproducible command: the shipped name when it is one, else the path. */
+export function modelArg(dir: string): string {
+  const shipped = relative(join(repoRoot, 'models'), resolve(dir));
+  return /^[A-Za-z0-9._-]+$/.test(shipped) ? shipped : dir;
+}
+
 export function resolveModelDir(arg: string): string {
   const asPath = resolve(arg);
   if (existsSync(asPath) || !/^[A-Za-z0-9._-]+$/.test(arg)) return asPath;

@@ -4,7 +4,7 @@ import { loadEncoder } from '../../encoders/load.js';
 import { evalRetrieval } from '../../eval/run-retrieval.js';
 import { evalZeroShot, type ZeroShotDataset } from '../../eval/run-zeroshot.js';
 import { UsageError } from '../../util/errors.js';
-import { defaultModelDir } from '../../util/paths.js';
+import { defaultModelDir, modelArg } from '../../util/paths.js';
 import { saveEvalResult } from '../../eval/model-card.js';
 import { action, printJsonLine } from '../run.js';
 import { modelOption, parsePositiveInt } from '../options.js';
@@ -45,7 +45,7 @@ export function registerEval(program: Command): void {
       const save = (result: object) => {
         if (!opts.save) return;
         const limit = opts.limit ? ` --limit ${opts.limit}` : '';
-        const model = opts.model ? ` --model ${opts.model}` : '';
+        const model = opts.model ? ` --model ${modelArg(opts.model)}` : '';
         const command = `vlm eval ${task} --dataset ${opts.dataset} --split ${opts.split} --lang ${opts.lang}${limit}${model} --json`;
         const name = `${task}-${opts.dataset}-${opts.split}-${opts.lang}${opts.limit ? `-limit${opts.limit}` : ''}`;
         saveEvalResult(opts.model ?? defaultModelDir, name, result, command);
