@@ -7,19 +7,20 @@
  *     with bootstrap 95% intervals of each method's margin over the random map (per pair, paired).
  *
  *   nice -n 10 node dist/scripts/eval-explain.js [--pairs 200] [--composites 100] [--seed 1] [--model DIR] [--only dense|occlusion [--resume]]
- *   nice -n 10 node dist/scripts/eval-explain.js --dev --composites 200 --seed 2   (choose dense settings on dev composites)
- *   nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites 200 --seed 2 --sides 224,320,448,576 --pads 0,32 --occlusions 6x2,8x2
- *     (cache the dev composites' location embeddings and occlusion maps under .cache/explain-dev for src/eval/explain-tune.ts)
+ *   nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites 200 --seed 2 --sides 224,320,448,576 --pads 0,32 --flips 0,1 --occlusions 6x2,8x2
+ *     (cache the dev composites' location embeddings and occlusion maps under .cache/explain-dev), then
+ *   nice -n 15 node dist/scripts/eval-explain.js --dev --composites 200 --seed 2 --sides ... --flips 0,1 --occlusions 6x2,8x2
+ *     (score the study of settings from that cache: explain-dev.json; choose there, never on the test composites)
  */
 import { parseArgs } from 'node:util';
 import { loadEncoder } from '../src/encoders/load.js';
-import { DENSE_DEFAULTS, explainerFor, heatmap, occlusionMap, peak, type Heatmap } from '../src/apps/explain/index.js';
+import { DENSE_BLEND, DENSE_DEFAULTS, denseMap, explainerFor, heatmap, occlusionMap, peak, type Heatmap } from '../src/apps/explain/index.js';
 import { workCopy } from '../src/apps/explain/image-ops.js';
 import { decodeImage } from '../src/image/decode.js';
 import { auc, deletionInsertion } from '../src/eval/explain-curves.js';
 import { pointingHit, randomComposite } from '../src/eval/explain-pointing.js';
 import { bootstrapMean, wilson } from '../src/eval/explain-stats.js';
-import { tuneDense } from '../src/eval/explain-tune.js';
+import { devStudy } from '../src/eval/explain-tune.js';
 import { fillDevCache } from '../src/eval/explain-dev-cache.js';
 import { loadEvalResults, saveEvalResult } from '../src/eval/model-card.js';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
@@ -33,7 +34,7 @@ const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '200' }, composites: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
     model: { type: 'string' }, only: { type: 'string' }, resume: { type: 'boolean', default: false }, steps: { type: 'string', default: '4' }, 'no-save': { type: 'boolean', default: false },
-    dev: { type: 'boolean', default: false }, 'dev-cache': { type: 'boolean', default: false }, pads: { type: 'string', default: '0' }, occlusions: { type: 'string', default: '' }, sides: { type: 'string', default: '320,448,576' }, smooths: { type: 'string', default: '0,1,2' }, pools: { type: 'string', default: '1,3,5' },
+    dev: { type: 'boolean', default: false }, 'dev-cache': { type: 'boolean', default: false }, pads: { type: 'string', default: '0' }, flips: { type: 'string', default: '0' }, occlusions: { type: 'string', default: '' }, crops: { type: 'string', default: '' }, sides: { type: 'string', default: '320,448,576' },
   },
 });
 const nPairs = Number(values.pairs), nComp = Number(values.composites), seed = Number(values.seed), steps = Number(values.steps);
@@ -47,37 +48,53 @@ const command = previous ? `${previous.command} && ${base} --only ${only} --resu
 const POINTING_TEXT = 'a traffic sign';
 const TOLERANCE = 15;
 
+const cmdDev = () => `nice -n 15 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${seed} --sides ${values.sides} --flips ${values.flips} --occlusions ${values.occlusions} --crops ${values.crops}${values.model ? ` --model ${values.model}` : ''}`;
 const encoder = await loadEncoder(values.model);
 const dense = await explainerFor(encoder, modelDir);
 if (!dense) throw new VlmError(`${modelDir} is not a vlm model folder: the dense method cannot be evaluated`);
 if (values['dev-cache']) {
   const nums = (x: string) => x.split(',').filter(Boolean).map(Number);
-  const variants = nums(values.sides!).flatMap((side) => nums(values.pads!).map((pad) => ({ side, pad })));
+  const flips = values.flips!.split(',').map((f) => f === '1' || f === 'true');
+  const variants = nums(values.sides!).flatMap((side) => nums(values.pads!).flatMap((pad) => flips.map((flip) => ({ side, pad, flip }))));
   const occlusion = values.occlusions!.split(',').filter(Boolean).map((o) => {
     const [cells, patch] = o.split('x').map(Number);
     return { cells, patch };
   });
+  const crops = values.crops!.split(',').filter(Boolean).map((o) => {
+    const [cells, span] = o.split('x').map(Number);
+    return { cells, span };
+  });
   const bar = progress('dev cache', nComp);
-  await fillDevCache(dense, encoder, { modelId: encoder.id, n: nComp, seed, text: POINTING_TEXT, variants, occlusion, onItem: () => bar.tick(1) });
+  await fillDevCache(dense, encoder, { modelId: encoder.id, n: nComp, seed, text: POINTING_TEXT, variants, occlusion, crops, onItem: () => bar.tick(1) });
   bar.stop();
   await dense.dispose();
   await encoder.dispose();
   process.exit(0);
 }
 if (values.dev) {
-  // --dev: choose the dense settings on dev composites (explain-dev.json); the test composites are not touched
-  const nums = (s: string) => s.split(',').map(Number);
-  const cmd = `nice -n 10 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${seed} --sides ${values.sides} --smooths ${values.smooths} --pools ${values.pools}${values.model ? ` --model ${values.model}` : ''}`;
-  await tuneDense(dense, {
-    composites: nComp, seed, sides: nums(values.sides!), smooths: nums(values.smooths!), pools: nums(values.pools!), text: POINTING_TEXT,
-    report: (t) => {
-      if (!values['no-save']) saveEvalResult(modelDir, 'explain-dev', { task: 'explain-dev', model: encoder.id, ...t }, cmd);
-      console.error(`dev ${t.n}: ${JSON.stringify((t.best as object[]).slice(0, 3))}`);
-    },
-  });
+  // --dev: score the study of settings on the cached dev composites (explain-dev.json); the test composites are not touched
+  const sides = values.sides!.split(',').map(Number);
+  const occlusionKeys = values.occlusions!.split(',').filter(Boolean).map((o) => `o${o}`);
+  const flip = values.flips!.split(',').includes('1');
+  const cmd = `nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites ${nComp} --seed ${seed} --sides ${values.sides} --pads 0 --flips ${values.flips} --occlusions ${values.occlusions} --crops ${values.crops}${values.model ? ` --model ${values.model}` : ''} && ${cmdDev()}`;
+  const cropKeys = values.crops!.split(',').filter(Boolean).map((o) => `c${o}`);
+  const t = await devStudy(encoder, { seed, n: nComp, sides, occlusionKeys, cropKeys, flip, text: POINTING_TEXT });
+  // the crop study lives beside the main record (it covers fewer composites)
+  if (!values['no-save']) saveEvalResult(modelDir, cropKeys.length ? 'explain-dev-crops' : 'explain-dev', { task: 'explain-dev', model: encoder.id, ...t }, cmd);
+  for (const r of (t.best as object[]).slice(0, 8)) console.error(JSON.stringify(r));
   await dense.dispose();
   await encoder.dispose();
   process.exit(0);
+}
+/** The dense method as `vlm explain` runs it (DENSE_DEFAULTS and DENSE_BLEND), in words. */
+function denseSettings(): string {
+  const d = DENSE_DEFAULTS, b = DENSE_BLEND;
+  const parts = [`surgery (shared location direction removed), tower at ${d.scales.join(' + ')} px${d.flip ? ' and their mirror images' : ''} averaged on ${dense!.rows}x${dense!.cols}`];
+  if (d.smooth) parts.push(`Gaussian smoothing sigma ${d.smooth} cells`);
+  if (d.scaleNorm) parts.push('each scale z-scored');
+  if (b.occlusion) parts.push(`blended (z-scores) with occlusion ${b.occlusion.cells}x${b.occlusion.cells} cells, patches ${b.occlusion.patch}x${b.occlusion.patch}, weight ${b.occlusion.weight}`);
+  if (b.crops) parts.push(`blended (z-scores) with crop similarity ${b.crops.cells}x${b.crops.cells} cells, windows ${b.crops.span}x${b.crops.span}, weight ${b.crops.weight}`);
+  return `${parts.join('; ')} (chosen on dev composites: explain-dev.json)`;
 }
 const test = loadFlickr8k('test', 'en');
 const gtsrb = loadGtsrb();
@@ -86,7 +103,7 @@ const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 const result: Record<string, unknown> = {
   ...(previous?.result ?? {}),
   task: 'explain', model: encoder.id, seed,
-  settings: { dense: `surgery (shared location direction removed), tower at ${DENSE_DEFAULTS.scales.join(' + ')} px averaged on ${dense.rows}x${dense.cols}${DENSE_DEFAULTS.smooth ? `, Gaussian smoothing sigma ${DENSE_DEFAULTS.smooth} cells` : ''} (chosen on dev composites: explain-dev.json)`, occlusion: 'blurred patches of 2x2 cells on a 6x6 grid (49 images)', curve_steps: steps, curve_grid: 14, deletion_fill: 'blur (sigma = side/16)', insertion_start: 'blur (sigma = side/16)' },
+  settings: { dense: denseSettings(), occlusion: 'blurred patches of 2x2 cells on a 6x6 grid (49 images)', curve_steps: steps, curve_grid: 14, deletion_fill: 'blur (sigma = side/16)', insertion_start: 'blur (sigma = side/16)' },
 };
 const save = () => {
   if (!values['no-save']) saveEvalResult(modelDir, 'explain', result, command);
@@ -120,7 +137,7 @@ async function* pointingPhase(method: 'dense' | 'occlusion' | 'random'): AsyncGe
   const prng = createRng(seed + 7);
   const bar = progress(`pointing ${method}`, nComp);
   for (const c of built) {
-    const map = method === 'dense' ? (await dense!.explain(c.comp.image, signText)).map
+    const map = method === 'dense' ? (await denseMap(encoder, dense!, c.comp.image, signText)).map
       : method === 'occlusion' ? (await occlusionMap(encoder, c.comp.image, signText)).map : randomMap(prng, 14);
     const hit = pointingHit(map, c.comp);
     hits += Number(hit);
@@ -160,7 +177,7 @@ async function* curvePhase(method: 'dense' | 'occlusion'): AsyncGenerator<void> 
   for (const [p, pair] of pairs.entries()) {
     const image = await workCopy(await decodeImage(test.imagePaths[pair.idx]));
     const [t] = await encoder.embedTexts([pair.caption]);
-    const map = method === 'dense' ? (await dense!.explain(image, t)).map : (await occlusionMap(encoder, image, t)).map;
+    const map = method === 'dense' ? (await denseMap(encoder, dense!, image, t)).map : (await occlusionMap(encoder, image, t)).map;
     const c = await deletionInsertion(encoder, image, t, [map, randomMap(prng, cells)], { steps, grid: 14 });
     for (const k of [0, 1]) {
       d[k].push(auc(c.deletion[k]));

@@ -13,6 +13,7 @@ import type { Encoder } from '../encoders/encoder.js';
 import type { DenseExplainer } from '../apps/explain/dense.js';
 import { heatmap, type Heatmap } from '../apps/explain/heatmap.js';
 import { occlusionMap } from '../apps/explain/occlusion.js';
+import { cropMap } from '../apps/explain/crops.js';
 import type { Rect } from '../apps/explain/image-ops.js';
 import { decodeImage } from '../image/decode.js';
 import { loadFlickr8k } from '../train/datasets/flickr8k.js';
@@ -21,12 +22,15 @@ import { cacheDir } from '../util/paths.js';
 import { createRng } from '../util/rng.js';
 import { randomComposite, type Composite } from './explain-pointing.js';
 
-/** A dense variant: the tower run at side x side px, the input mirrored `pad` px out on every side. */
-export interface DenseVariant { side: number; pad: number }
+/** A dense variant: the tower run at side x side px, the input mirrored `pad` px out on every side, or flipped. */
+export interface DenseVariant { side: number; pad: number; flip?: boolean }
 /** An occlusion variant: cells per side and patch side in cells. */
 export interface OcclusionVariant { cells: number; patch: number }
 
-export const variantKey = (v: DenseVariant): string => `s${v.side}p${v.pad}`;
+/** A crop variant: cells per side and window side in cells. */
+export interface CropVariant { cells: number; span: number }
+export const cropKey = (v: CropVariant): string => `c${v.cells}x${v.span}`;
+export const variantKey = (v: DenseVariant): string => `s${v.side}p${v.pad}${v.flip ? 'f' : ''}`;
 export const occlusionKey = (v: OcclusionVariant): string => `o${v.cells}x${v.patch}`;
 
 /** One cached dev composite. */
@@ -38,6 +42,8 @@ export interface DevItem {
   grids: Map<string, { rows: number; cols: number; dim: number; emb: Float32Array }>;
   /** occlusionKey -> similarity-drop map for the pointing text */
   occlusion: Map<string, Heatmap>;
+  /** cropKey -> crop-similarity map for the pointing text */
+  crops: Map<string, Heatmap>;
 }
 
 /** The seeded dev composites (the same draw as earlier sessions' tuning for the same seed). */
@@ -61,7 +67,7 @@ export function devCacheDir(modelId: string, seed: number): string {
  * `onItem` is called after each composite.
  */
 export async function fillDevCache(dense: DenseExplainer, encoder: Encoder, opts: {
-  modelId: string; n: number; seed: number; text: string; variants: DenseVariant[]; occlusion: OcclusionVariant[]; onItem?: (k: number) => void;
+  modelId: string; n: number; seed: number; text: string; variants: DenseVariant[]; occlusion: OcclusionVariant[]; crops?: CropVariant[]; onItem?: (k: number) => void;
 }): Promise<void> {
   const dir = devCacheDir(opts.modelId, opts.seed);
   mkdirSync(dir, { recursive: true });
@@ -70,10 +76,11 @@ export async function fillDevCache(dense: DenseExplainer, encoder: Encoder, opts
   for await (const comp of devComposites(opts.n, opts.seed)) {
     const meta = join(dir, `${k}.json`);
     const m = existsSync(meta) ? JSON.parse(readFileSync(meta, 'utf8')) : { width: comp.image.width, height: comp.image.height, box: comp.box, grids: {}, occlusion: {} };
+    m.crops ??= {};
     for (const v of opts.variants) {
       const key = variantKey(v);
       if (m.grids[key]) continue;
-      const g = await dense.locationEmbeddings(comp.image, v.side, 1, v.pad);
+      const g = await dense.locationEmbeddings(comp.image, v.side, 1, v.pad, v.flip);
       const dim = g.embeddings[0].length;
       const emb = new Float32Array(g.rows * g.cols * dim);
       g.embeddings.forEach((e, i) => emb.set(e, i * dim));
@@ -86,6 +93,12 @@ export async function fillDevCache(dense: DenseExplainer, encoder: Encoder, opts
       if (m.occlusion[key]) continue;
       const o = await occlusionMap(encoder, comp.image, t, { cells: v.cells, patch: v.patch });
       m.occlusion[key] = Array.from(o.map.values);
+      writeFileSync(meta, JSON.stringify(m));
+    }
+    for (const v of opts.crops ?? []) {
+      const key = cropKey(v);
+      if (m.crops[key]) continue;
+      m.crops[key] = Array.from((await cropMap(encoder, comp.image, t, { cells: v.cells, span: v.span })).map.values);
       writeFileSync(meta, JSON.stringify(m));
     }
     opts.onItem?.(k);
@@ -104,10 +117,9 @@ export function loadDevItem(modelId: string, seed: number, k: number): DevItem |
     const b = readFileSync(join(dir, `${k}.${key}.f32`));
     grids.set(key, { ...g, emb: new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4) });
   }
-  const occlusion: DevItem['occlusion'] = new Map();
-  for (const [key, v] of Object.entries(m.occlusion as Record<string, number[]>)) {
+  const square = (o: Record<string, number[]> = {}) => new Map(Object.entries(o).map(([key, v]) => {
     const cells = Math.round(Math.sqrt(v.length));
-    occlusion.set(key, heatmap(cells, cells, v));
-  }
-  return { width: m.width, height: m.height, box: m.box, grids, occlusion };
+    return [key, heatmap(cells, cells, v)];
+  }));
+  return { width: m.width, height: m.height, box: m.box, grids, occlusion: square(m.occlusion), crops: square(m.crops) };
 }

@@ -5,7 +5,7 @@
  */
 import { dot, l2normalize } from '../encoders/encoder.js';
 import { surgery } from '../apps/explain/dense.js';
-import { heatmap, peak, resample, smooth, type Heatmap } from '../apps/explain/heatmap.js';
+import { heatmap, peak, resample, smooth, zscore, type Heatmap } from '../apps/explain/heatmap.js';
 import type { DevItem } from './explain-dev-cache.js';
 
 export interface ScoreSetting {
@@ -17,8 +17,14 @@ export interface ScoreSetting {
   baseline?: string;
   /** Gaussian sigma in cells of the combined grid */
   smooth: number;
+  /** z-score each scale's map before averaging, so no scale dominates by its spread alone */
+  scaleNorm?: boolean;
+  /** average each scale's map with the map of the mirrored image (mirrored back) */
+  flip?: boolean;
   /** combine with an occlusion map (occlusionKey) by z-score sum with this weight on the occlusion */
   occlusion?: { key: string; weight: number };
+  /** likewise with a crop-similarity map (cropKey) */
+  crop?: { key: string; weight: number };
 }
 
 /** Per item, per (variant, mode, text) score maps, computed once. */
@@ -46,25 +52,34 @@ export class DevScorer {
     const grids = s.scales.map((side) => this.items[i].grids.get(`s${side}p${s.pad}`)!);
     const n = Math.max(...grids.map((g) => g.rows));
     const out = heatmap(n, n);
+    const views = s.flip ? ['', 'f'] : [''];
     for (const side of s.scales) {
-      const key = `s${side}p${s.pad}`;
-      const id = `${i}|${key}|${s.mode}|${text}|${s.baseline ?? ''}|${n}`;
-      let r = this.memo.get(id);
-      if (!r) {
-        r = resample(this.scaleMap(i, key, s.mode, text), n, n);
-        if (s.baseline) {
-          const b = resample(this.scaleMap(i, key, s.mode, s.baseline), n, n);
-          r = heatmap(n, n, r.values.map((x, j) => x - b.values[j]));
+      for (const f of views) {
+        const key = `s${side}p${s.pad}${f}`;
+        const id = `${i}|${key}|${s.mode}|${text}|${s.baseline ?? ''}|${n}|${s.scaleNorm ?? false}`;
+        let r = this.memo.get(id);
+        if (!r) {
+          r = resample(this.scaleMap(i, key, s.mode, text), n, n);
+          if (s.baseline) {
+            const b = resample(this.scaleMap(i, key, s.mode, s.baseline), n, n);
+            r = heatmap(n, n, r.values.map((x, j) => x - b.values[j]));
+          }
+          if (s.scaleNorm) r = zscore(r);
+          this.memo.set(id, r);
         }
-        this.memo.set(id, r);
+        for (let j = 0; j < n * n; j++) out.values[j] += r.values[j] / (s.scales.length * views.length);
       }
-      for (let j = 0; j < n * n; j++) out.values[j] += r.values[j] / s.scales.length;
     }
     let m = s.smooth > 0 ? smooth(out, s.smooth) : out;
     if (s.occlusion) {
       const o = zscore(resample(this.items[i].occlusion.get(s.occlusion.key)!, n, n));
       const d = zscore(m);
       m = heatmap(n, n, d.values.map((x, j) => x + s.occlusion!.weight * o.values[j]));
+    }
+    if (s.crop) {
+      const c = zscore(resample(this.items[i].crops.get(s.crop.key)!, n, n));
+      const d = s.occlusion ? m : zscore(m);
+      m = heatmap(n, n, d.values.map((x, j) => x + s.crop!.weight * c.values[j]));
     }
     return m;
   }
@@ -82,17 +97,6 @@ export class DevScorer {
     for (let i = from; i < to; i++) k += Number(this.hit(i, s));
     return k;
   }
-}
-
-/** (x - mean) / std over the map (a flat map becomes zeros). */
-export function zscore(h: Heatmap): Heatmap {
-  const n = h.values.length;
-  let mu = 0;
-  for (const x of h.values) mu += x / n;
-  let v = 0;
-  for (const x of h.values) v += (x - mu) ** 2 / n;
-  const sd = Math.sqrt(v);
-  return heatmap(h.rows, h.cols, h.values.map((x) => (sd > 0 ? (x - mu) / sd : 0)));
 }
 
 /** The mean of some embeddings, L2-normalised: a baseline text direction. */

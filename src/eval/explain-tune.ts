@@ -1,113 +1,78 @@
 /**
- * Choosing the dense heatmap's settings on a dev set: the per-scale maps of each composite are computed once,
- * then every combination of scales, smoothing and surgery on/off is scored by the pointing game.
+ * Choosing the heatmap settings on dev composites (GTSRB train signs on Flickr8k dev photos; the test composites
+ * are never seen): the expensive parts are cached once (src/eval/explain-dev-cache.ts), then a fixed study of
+ * settings is scored from the cache (src/eval/explain-dev-score.ts) and written to <model>/eval/explain-dev.json.
  */
-import { dot } from '../encoders/encoder.js';
-import type { DenseExplainer } from '../apps/explain/dense.js';
-import { surgery } from '../apps/explain/dense.js';
-import { heatmap, resample, smooth, type Heatmap } from '../apps/explain/heatmap.js';
-import { pointingHit, type Composite } from './explain-pointing.js';
+import type { Encoder } from '../encoders/encoder.js';
+import { loadFlickr8k } from '../train/datasets/flickr8k.js';
+import { loadDevItem, type DevItem } from './explain-dev-cache.js';
+import { DevScorer, meanDirection, type ScoreSetting } from './explain-dev-score.js';
+import { wilson } from './explain-stats.js';
 
-export interface ScaleMaps {
-  /** "side:pool" -> map with the shared component removed, and the raw cosine map */
-  surgery: Map<string, Heatmap>;
-  raw: Map<string, Heatmap>;
-}
+/** Generic captions whose mean direction is tried as a text baseline (CLIP Surgery's redundant text). */
+export const GENERIC_TEXTS = ['a photo', 'a picture', 'an image', 'a photo of something'];
 
-export async function scaleMaps(dense: DenseExplainer, image: Composite['image'], text: Float32Array, sides: number[], pools: number[] = [1]): Promise<ScaleMaps> {
-  const out: ScaleMaps = { surgery: new Map(), raw: new Map() };
-  for (const s of sides) {
-    for (const p of pools) {
-      const g = await dense.locationEmbeddings(image, s, p);
-      out.raw.set(`${s}:${p}`, heatmap(g.rows, g.cols, g.embeddings.map((e) => dot(e, text))));
-      out.surgery.set(`${s}:${p}`, heatmap(g.rows, g.cols, surgery(g.embeddings, text)));
+/** The dense settings studied (surgery throughout; raw cosine only for single scales). */
+export function studySettings(sides: number[], occlusionKeys: string[], flip: boolean, cropKeys: string[] = []): { group: string; setting: ScoreSetting }[] {
+  const out: { group: string; setting: ScoreSetting }[] = [];
+  const add = (group: string, setting: ScoreSetting) => out.push({ group, setting });
+  for (const side of sides) for (const mode of ['surgery', 'raw'] as const) add('single scale', { scales: [side], pad: 0, mode, smooth: 0 });
+  const sets = [[320, 448, 576], [224, 320, 448, 576], sides.filter((s) => s >= 320), sides].filter((set, i, all) => set.every((s) => sides.includes(s)) && all.findIndex((o) => o.join() === set.join()) === i);
+  for (const scales of sets) {
+    for (const f of flip ? [false, true] : [false]) {
+      for (const smooth of [0, 0.5, 1, 1.5]) for (const scaleNorm of [false, true]) add('scales', { scales, pad: 0, mode: 'surgery', smooth, scaleNorm, flip: f });
+      for (const baseline of ['generic', 'captions']) add('text baseline', { scales, pad: 0, mode: 'surgery', smooth: 0, baseline, flip: f });
+      for (const key of occlusionKeys) {
+        for (const weight of [0.25, 0.5, 1, 2]) add('dense + occlusion', { scales, pad: 0, mode: 'surgery', smooth: 0, flip: f, occlusion: { key, weight } });
+      }
+      for (const key of cropKeys) {
+        for (const weight of [0.25, 0.5, 1, 2]) add('dense + crops', { scales, pad: 0, mode: 'surgery', smooth: 0, flip: f, crop: { key, weight } });
+        for (const okey of occlusionKeys) {
+          for (const weight of [0.5, 1]) add('dense + occlusion + crops', { scales, pad: 0, mode: 'surgery', smooth: 0, flip: f, occlusion: { key: okey, weight }, crop: { key, weight } });
+        }
+      }
     }
   }
+  // occlusion alone: an enormous weight makes the dense part irrelevant
+  for (const key of occlusionKeys) add('occlusion', { scales: [sides[0]], pad: 0, mode: 'raw', smooth: 0, occlusion: { key, weight: 1e6 } });
+  for (const key of cropKeys) add('crops', { scales: [sides[0]], pad: 0, mode: 'raw', smooth: 0, crop: { key, weight: 1e6 } });
   return out;
 }
 
-export interface DenseSetting {
-  scales: number[];
-  pool: number;
-  smooth: number;
-  surgery: boolean;
-}
-
-/** The map DenseExplainer.explain would give for these settings (same averaging on the finest grid). */
-export function combine(m: ScaleMaps, s: DenseSetting): Heatmap {
-  const src = s.surgery ? m.surgery : m.raw;
-  const maps = s.scales.map((x) => src.get(`${x}:${s.pool}`)!);
-  const n = Math.max(...maps.map((h) => h.rows));
-  const avg = heatmap(n, n);
-  for (const h of maps) {
-    const v = resample(h, n, n).values;
-    for (let i = 0; i < n * n; i++) avg.values[i] += v[i] / maps.length;
+/** Reads the cached composites 0..n-1 that hold every variant the study needs. */
+export function loadDevItems(modelId: string, seed: number, n: number, needs: string[], occlusionKeys: string[], cropKeys: string[] = []): DevItem[] {
+  const items: DevItem[] = [];
+  for (let k = 0; k < n; k++) {
+    const it = loadDevItem(modelId, seed, k);
+    if (!it || needs.some((v) => !it.grids.has(v)) || occlusionKeys.some((o) => !it.occlusion.has(o)) || cropKeys.some((c) => !it.crops.has(c))) break;
+    items.push(it);
   }
-  return s.smooth > 0 ? smooth(avg, s.smooth) : avg;
+  return items;
 }
 
-/** All non-empty subsets of the sides, with each pooling window and smoothing, with and without surgery. */
-export function settingsGrid(sides: number[], smooths: number[], pools: number[] = [1]): DenseSetting[] {
-  const out: DenseSetting[] = [];
-  for (let mask = 1; mask < 1 << sides.length; mask++) {
-    const scales = sides.filter((_, i) => mask & (1 << i));
-    for (const pool of pools) for (const sm of smooths) for (const sg of [true, false]) out.push({ scales, pool, smooth: sm, surgery: sg });
-  }
-  return out;
-}
-
-/** Pointing-game hits of each setting over the composites (maps computed once per composite). */
-export function scoreSettings(settings: DenseSetting[], items: { maps: ScaleMaps; comp: Composite }[]): number[] {
-  return settings.map((s) => items.reduce((k, it) => k + Number(pointingHit(combine(it.maps, s), it.comp)), 0));
-}
-
-export interface TuneOptions {
-  composites: number;
-  seed: number;
-  sides: number[];
-  smooths: number[];
-  /** pooling windows (cells) to try */
-  pools: number[];
-  text: string;
-  /** called after every 20 composites and at the end with the table so far */
-  report(table: Record<string, unknown>): void;
-}
-
-/**
- * Dense settings scored on composites of GTSRB *train* signs pasted on Flickr8k *dev* photos: neither the
- * photos nor the signs of the official pointing game (Flickr8k test, GTSRB test) are seen while choosing.
- */
-export async function tuneDense(dense: DenseExplainer, opts: TuneOptions): Promise<void> {
-  const { loadFlickr8k } = await import('../train/datasets/flickr8k.js');
-  const { loadGtsrb } = await import('../train/datasets/gtsrb.js');
-  const { decodeImage } = await import('../image/decode.js');
-  const { randomComposite } = await import('./explain-pointing.js');
-  const { createRng } = await import('../util/rng.js');
-  const { wilson } = await import('./explain-stats.js');
+export async function devStudy(encoder: Encoder, opts: { seed: number; n: number; sides: number[]; occlusionKeys: string[]; cropKeys?: string[]; flip: boolean; text: string }): Promise<Record<string, unknown>> {
+  const needs = opts.sides.flatMap((s) => (opts.flip ? [`s${s}p0`, `s${s}p0f`] : [`s${s}p0`]));
+  const items = loadDevItems(encoder.id, opts.seed, opts.n, needs, opts.occlusionKeys, opts.cropKeys);
+  if (items.length === 0) throw new Error('no cached dev composites: run eval-explain.js --dev-cache first');
+  const texts = new Map<string, Float32Array>();
+  texts.set('query', (await encoder.embedTexts([opts.text]))[0]);
+  texts.set('generic', meanDirection(await encoder.embedTexts(GENERIC_TEXTS)));
   const dev = loadFlickr8k('dev', 'en');
-  const signs = loadGtsrb().train;
-  const rng = createRng(opts.seed);
-  const [text] = dense.embedTexts([opts.text]);
-  const settings = settingsGrid(opts.sides, opts.smooths, opts.pools);
-  const items: { maps: ScaleMaps; comp: Composite }[] = [];
-  const table = () => {
-    const hits = scoreSettings(settings, items);
-    const n = items.length;
-    const rows = settings.map((s, i) => ({ ...s, hits: hits[i], accuracy: Math.round((hits[i] / n) * 1e4) / 1e4, ci95: wilson(hits[i], n).map((x) => Math.round(x * 1e4) / 1e4) }));
-    rows.sort((a, b) => b.hits - a.hits || a.scales.length - b.scales.length || a.pool - b.pool || a.smooth - b.smooth);
-    return {
-      n, photos: 'Flickr8k dev', signs: 'GTSRB train', text: opts.text, seed: opts.seed, sides: opts.sides, smooths: opts.smooths, pools: opts.pools,
-      note: 'pointing-game hits (tolerance 0) per dense setting; pool = features averaged over pool x pool locations before the head; smooth = Gaussian sigma in cells of the finest grid; ties: fewer scales, smaller pool, less smoothing first',
-      best: rows.slice(0, 15),
-      single_scale: rows.filter((r) => r.scales.length === 1 && r.smooth === 0),
-      by_pool: opts.pools.map((pool) => rows.find((r) => r.pool === pool)),
-    };
+  // 1,000 dev captions: the direction every caption shares
+  texts.set('captions', meanDirection(await encoder.embedTexts(dev.captions.slice(0, 1000).map((c) => c.text))));
+  const sc = new DevScorer(items, texts);
+  const n = items.length, half = Math.floor(n / 2);
+  const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+  const rows = studySettings(opts.sides, opts.occlusionKeys, opts.flip, opts.cropKeys).map(({ group, setting }) => {
+    const hits = sc.hits(setting);
+    const first = sc.hits(setting, 0, half);
+    return { group, ...setting, hits, accuracy: r4(hits / n), ci95: wilson(hits, n).map(r4), first_half: first, second_half: hits - first };
+  });
+  const ranked = [...rows].sort((a, b) => b.hits - a.hits);
+  return {
+    n, photos: 'Flickr8k dev', signs: 'GTSRB train', text: opts.text, seed: opts.seed,
+    note: 'pointing-game hits (tolerance 0) per setting on the same cached composites. pad = mirror padding px; flip = maps of the mirrored image averaged in; smooth = Gaussian sigma in cells of the finest grid; scaleNorm = each scale z-scored before averaging; baseline = the same map for a baseline text subtracted (generic captions or the mean of 1,000 dev captions); occlusion = z-scored dense map + weight x z-scored occlusion map (oCxP: C x C cells, patches of P x P); crop = likewise with a crop-similarity map (cCxS: C x C cells, windows of S x S cells cropped and enlarged). first_half / second_half: hits on composites [0, n/2) and [n/2, n), a check that a lead is not one half\'s luck.',
+    best: ranked.slice(0, 15),
+    rows,
   };
-  for (let k = 0; k < opts.composites; k++) {
-    const photo = dev.imagePaths[Math.floor(rng() * dev.imagePaths.length)];
-    const sign = signs[Math.floor(rng() * signs.length)];
-    const comp = await randomComposite(await decodeImage(photo), sign.path, createRng(Math.floor(rng() * 2 ** 31)));
-    items.push({ maps: await scaleMaps(dense, comp.image, text, opts.sides, opts.pools), comp });
-    if (items.length % 20 === 0 || items.length === opts.composites) opts.report(table());
-  }
 }

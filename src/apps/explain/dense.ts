@@ -21,18 +21,18 @@ import { loadDetector, type Detector, type DetectorKind } from '../../model/dete
 import { detectorFeatureRow } from '../../model/detector-features.js';
 import { UsageError } from '../../util/errors.js';
 import { boxPool } from './box-pool.js';
-import { heatmap, resample, smooth, type Heatmap } from './heatmap.js';
+import { heatmap, resample, smooth, zscore, type Heatmap } from './heatmap.js';
 import { openMapTower, type MapTower, type SpatialMap } from './map-tower.js';
 
 /**
- * Tower input sides the maps are computed at and averaged over, the pooling window and the smoothing: chosen
- * on pointing-game composites of GTSRB train signs on Flickr8k dev photos (scripts/eval-explain.ts --dev,
- * models/default/eval/explain-dev.json). Averaging scales beats any single one; 320 + 448 + 576 ranked first
- * at 20, 40 and 60 dev composites and was taken, but at 100 it fell to 60% and 224 + 320 + 448 + 576 led (66%):
- * within the noise of 100 composites (Wilson interval +-9 points), so worth re-checking on a larger dev set.
- * Smoothing gave nothing, pooling 3 x 3 or 5 x 5 locations before the head did worse (20 composites).
+ * Tower input sides the maps are computed at and averaged over, mirror views, pooling, padding and smoothing:
+ * chosen on pointing-game composites of GTSRB train signs on Flickr8k dev photos (scripts/eval-explain.ts --dev,
+ * models/default/eval/explain-dev.json, 150 composites). Averaging scales beats any single one (single scales
+ * 33-51%, 320 + 448 + 576: 58%); adding the mirrored image's maps, blended with occlusion (DENSE_BLEND in
+ * explain.ts), gave the best pointing (73%, neighbouring settings 67-70%). Mirror padding of the input (first
+ * 40 composites), smoothing, per-scale z-scores, pooling and subtracting a baseline text's map gave nothing.
  */
-export const DENSE_DEFAULTS = { scales: [320, 448, 576], smooth: 0, pool: 1 } as const;
+export const DENSE_DEFAULTS = { scales: [320, 448, 576], smooth: 0, pool: 1, pad: 0, scaleNorm: false, flip: true } as const;
 
 export interface DenseOptions {
   /** remove the component shared by all locations (default true) */
@@ -43,6 +43,12 @@ export interface DenseOptions {
   smooth?: number;
   /** features averaged over a pool x pool window of locations before the head (1: none); default DENSE_DEFAULTS.pool */
   pool?: number;
+  /** tower input mirrored this many px (multiple of 32) out on every side, maps cropped back; default DENSE_DEFAULTS.pad */
+  pad?: number;
+  /** z-score each scale's map before averaging (default DENSE_DEFAULTS.scaleNorm) */
+  scaleNorm?: boolean;
+  /** also run every scale on the mirrored image and average its map (mirrored back) in (default DENSE_DEFAULTS.flip) */
+  flip?: boolean;
 }
 
 export interface DenseResult {
@@ -69,7 +75,7 @@ export interface DenseExplainer {
    * The embedding of every location for one image with the tower run at side x side pixels (default 224),
    * each location's features averaged over the pool x pool window around it first (default 1: none).
    */
-  locationEmbeddings(image: ImageInput, side?: number, pool?: number, pad?: number): Promise<LocationGrid>;
+  locationEmbeddings(image: ImageInput, side?: number, pool?: number, pad?: number, flip?: boolean): Promise<LocationGrid>;
   explain(image: ImageInput, text: Float32Array, opts?: DenseOptions): Promise<DenseResult>;
   dispose(): Promise<void>;
 }
@@ -148,9 +154,9 @@ export async function denseExplainer(vlm: LoadedVlm, head?: HeadFn): Promise<Den
   };
   const gridOf = (scales: readonly number[]) => Math.max(...usable(scales).map((s) => Math.round((finest224 * s) / 224)));
 
-  async function locationEmbeddings(image: ImageInput, side = 224, pool = 1, pad = 0): Promise<LocationGrid> {
+  async function locationEmbeddings(image: ImageInput, side = 224, pool = 1, pad = 0, flip = false): Promise<LocationGrid> {
     const maps: Record<string, SpatialMap> = {};
-    for (const t of towers.values()) Object.assign(maps, await t.maps(image, side, pad));
+    for (const t of towers.values()) Object.assign(maps, await t.maps(image, side, pad, flip));
     // Each tap's map is brought to the finest grid among them (nearest neighbour keeps the pooled mean).
     const rows = Math.max(...inputs.map((i) => maps[i.mapTap].h));
     const cols = Math.max(...inputs.map((i) => maps[i.mapTap].w));
@@ -184,17 +190,24 @@ export async function denseExplainer(vlm: LoadedVlm, head?: HeadFn): Promise<Den
       const scales = usable(opts.scales ?? DENSE_DEFAULTS.scales);
       const pool = opts.pool ?? DENSE_DEFAULTS.pool;
       if (!(Number.isInteger(pool) && pool >= 1 && pool <= 15)) throw new RangeError(`dense: pool must be an integer in 1..15, got ${pool}`);
+      const pad = opts.pad ?? DENSE_DEFAULTS.pad;
+      const norm = opts.scaleNorm ?? DENSE_DEFAULTS.scaleNorm;
       const n = gridOf(scales);
       const map = heatmap(n, n), raw = heatmap(n, n);
+      const views = (opts.flip ?? DENSE_DEFAULTS.flip) ? [false, true] : [false];
+      const k = scales.length * views.length;
       for (const s of scales) {
-        const g = await locationEmbeddings(image, s, pool);
-        const r = heatmap(g.rows, g.cols, g.embeddings.map((e) => dot(e, text)));
-        const m = opts.surgery === false ? r : heatmap(g.rows, g.cols, surgery(g.embeddings, text));
-        // every scale counts the same, whatever its grid
-        const rr = resample(r, n, n).values, mm = resample(m, n, n).values;
-        for (let i = 0; i < n * n; i++) {
-          raw.values[i] += rr[i] / scales.length;
-          map.values[i] += mm[i] / scales.length;
+        for (const flip of views) {
+          const g = await locationEmbeddings(image, s, pool, fixed ? 0 : pad, flip);
+          const r = heatmap(g.rows, g.cols, g.embeddings.map((e) => dot(e, text)));
+          const m = opts.surgery === false ? r : heatmap(g.rows, g.cols, surgery(g.embeddings, text));
+          // every scale and view counts the same, whatever its grid
+          const rr = resample(r, n, n).values;
+          const mm = (norm ? zscore(resample(m, n, n)) : resample(m, n, n)).values;
+          for (let i = 0; i < n * n; i++) {
+            raw.values[i] += rr[i] / k;
+            map.values[i] += mm[i] / k;
+          }
         }
       }
       const sigma = opts.smooth ?? DENSE_DEFAULTS.smooth;

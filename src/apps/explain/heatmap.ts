@@ -29,6 +29,17 @@ export function normalize01(h: Heatmap): Heatmap {
   return heatmap(h.rows, h.cols, h.values.map((x) => (span > 0 ? (x - lo) / span : 0)));
 }
 
+/** (x - mean) / std over the map: maps of different spread made comparable (a flat map becomes zeros). */
+export function zscore(h: Heatmap): Heatmap {
+  const n = h.values.length;
+  let mu = 0;
+  for (const x of h.values) mu += x / n;
+  let v = 0;
+  for (const x of h.values) v += (x - mu) ** 2 / n;
+  const sd = Math.sqrt(v);
+  return heatmap(h.rows, h.cols, h.values.map((x) => (sd > 0 ? (x - mu) / sd : 0)));
+}
+
 /** Rows of columns, rounded, for JSON. */
 export function toNested(h: Heatmap, digits = 4): number[][] {
   const f = 10 ** digits;

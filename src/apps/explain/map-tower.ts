@@ -8,7 +8,7 @@
 import onnxProto from 'onnx-proto';
 import { preprocessBatch, type PreprocessSpec } from '../../image/preprocess.js';
 import type { ImageInput } from '../../image/types.js';
-import { createTowerSession, towerOnnxBytes } from '../../model/image-tower-onnx.js';
+import { createTowerSession, flipNhwc, towerOnnxBytes } from '../../model/image-tower-onnx.js';
 import { loadImageTower, parseTowerId, towerPreprocessSpec, TOWER_ENDPOINTS, type TowerId } from '../../model/image-tower.js';
 import { backendFromEnv, preferOnnx } from '../../model/runtime-choice.js';
 
@@ -26,9 +26,10 @@ export interface MapTower {
   /**
    * The maps (taps named `<endpoint>_map`) of one image squashed to side x side pixels. With `pad` > 0 (a multiple
    * of 32) the input is first mirrored `pad` pixels out on every side and the maps are cropped back to the image:
-   * border locations then see a plausible surround instead of the network's zero padding.
+   * border locations then see a plausible surround instead of the network's zero padding. With `flip` the tower
+   * sees the mirror image and the maps are mirrored back (a second view of the same places).
    */
-  maps(image: ImageInput, side: number, pad?: number): Promise<Record<string, SpatialMap>>;
+  maps(image: ImageInput, side: number, pad?: number, flip?: boolean): Promise<Record<string, SpatialMap>>;
   dispose(): Promise<void>;
 }
 
@@ -52,15 +53,17 @@ async function onnxMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
   const session = await createTowerSession(await flexibleOnnx(id, taps), 0);
   const base = towerPreprocessSpec(id);
   return {
-    async maps(image, side, pad = 0) {
+    async maps(image, side, pad = 0, flip = false) {
       if (!(Number.isInteger(pad) && pad >= 0 && pad % 32 === 0 && pad <= side)) throw new RangeError(`map tower: pad must be a multiple of 32 in 0..side, got ${pad}`);
       const spec: PreprocessSpec = { ...base, width: side, height: side };
       const full = side + 2 * pad;
-      const pixels = mirrorPad(await preprocessBatch([image], spec), side, pad);
+      const px = await preprocessBatch([image], spec);
+      const pixels = mirrorPad(flip ? flipNhwc(px, 1, side, side) : px, side, pad);
       const res = await session.run({ pixels: new ort.Tensor('float32', pixels, [1, full, full, 3]) });
       return Object.fromEntries(taps.map((tap) => {
         const [, h, w, c] = res[tap].dims as number[];
-        return [tap, cropMap({ h, w, c, data: res[tap].data as Float32Array }, (pad * h) / full)];
+        const m = cropMap({ h, w, c, data: res[tap].data as Float32Array }, (pad * h) / full);
+        return [tap, flip ? { ...m, data: flipNhwc(m.data, 1, m.h, m.w, m.c) } : m];
       }));
     },
     dispose: () => session.release(),
@@ -102,13 +105,15 @@ async function tfjsMapTower(id: TowerId, taps: string[]): Promise<MapTower> {
   const { name } = parseTowerId(id);
   return {
     fixedSize: spec.width,
-    async maps(image) {
-      const x = tf.tensor4d(await preprocessBatch([image], spec), [1, spec.height, spec.width, 3]);
+    async maps(image, _side, _pad, flip = false) {
+      const px = await preprocessBatch([image], spec);
+      const x = tf.tensor4d(flip ? flipNhwc(px, 1, spec.height, spec.width) : px, [1, spec.height, spec.width, 3]);
       try {
         const out = await t.features(x, taps);
         return Object.fromEntries(taps.map((tap) => {
           const [h, w, c] = TOWER_ENDPOINTS[name][tap.slice(0, -'_map'.length)].shape;
-          return [tap, { h, w, c, data: Float32Array.from(out[tap][0]) }];
+          const data = Float32Array.from(out[tap][0]);
+          return [tap, { h, w, c, data: flip ? flipNhwc(data, 1, h, w, c) : data }];
         }));
       } finally {
         x.dispose();
