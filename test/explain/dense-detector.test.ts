@@ -5,10 +5,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDenseExplainer, type DenseExplainer } from '../../src/apps/explain/dense.js';
+import { explainerFor } from '../../src/apps/explain/open.js';
+import { loadEncoder } from '../../src/encoders/load.js';
 import { loadNativeEncoder, type NativeEncoder } from '../../src/encoders/native.js';
 import { saveVlmModel } from '../../src/model/checkpoint.js';
 import { parseModelConfig } from '../../src/model/config.js';
@@ -72,4 +74,20 @@ test('dense + detector input: whole-map pooled locations equal the encoder\'s im
   const { map } = await dense.explain(PHOTO, whole, { scales: [224, 320] });
   assert.deepEqual([map.rows, map.cols], [10, 10]);
   assert.ok(map.values.every(Number.isFinite));
+});
+
+const COCO = join(repoRoot, 'models', 'coco');
+test('the shipped coco model (detector input): explainerFor finds its folder without being told, dense maps come out', { skip: existsSync(join(COCO, 'model.safetensors')) ? false : 'needs models/coco' }, async () => {
+  const enc = await loadEncoder(COCO);
+  const d = await explainerFor(enc);
+  assert.ok(d, 'a dense explainer for the coco model');
+  try {
+    const [t] = await enc.embedTexts(['a dog']);
+    const { map } = await d.explain(PHOTO, t, { scales: [224], flip: false });
+    assert.deepEqual([map.rows, map.cols], [14, 14]);
+    assert.ok(map.values.every(Number.isFinite) && Math.max(...map.values) > Math.min(...map.values));
+  } finally {
+    await d.dispose();
+    await enc.dispose();
+  }
 });

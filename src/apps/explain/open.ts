@@ -1,20 +1,29 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Encoder } from '../../encoders/encoder.js';
-import { defaultModelDir } from '../../util/paths.js';
+import { defaultModelDir, repoRoot } from '../../util/paths.js';
 import { loadDenseExplainer, type DenseExplainer } from './dense.js';
 
-/**
- * The dense explainer for an encoder, when the encoder is our own model loaded from `modelDir` (default:
- * the shipped model). The weights' digest in Encoder.id must match the folder's, so a heatmap never comes
- * from other weights than the similarity it explains; undefined otherwise (use occlusion).
- */
-export async function explainerFor(encoder: Encoder, modelDir: string = defaultModelDir): Promise<DenseExplainer | undefined> {
-  const dir = resolve(modelDir);
+/** True when `dir` is a native model folder whose weights are the ones Encoder.id names. */
+function holdsWeightsOf(encoder: Encoder, dir: string): boolean {
   const weights = join(dir, 'model.safetensors');
-  if (!encoder.id.startsWith('vlm:') || existsSync(join(dir, 'onnx')) || !existsSync(weights)) return undefined;
+  if (existsSync(join(dir, 'onnx')) || !existsSync(weights)) return false;
   const digest = createHash('sha256').update(readFileSync(weights)).digest('hex').slice(0, 12);
-  if (!encoder.id.endsWith(`@${digest}`)) return undefined;
-  return loadDenseExplainer(dir);
+  return encoder.id.endsWith(`@${digest}`);
+}
+
+/**
+ * The dense explainer for an encoder, when the encoder is our own model loaded from `modelDir` (default: the
+ * shipped default model, else any other model shipped in models/, e.g. `vlm serve --model coco`). The weights'
+ * digest in Encoder.id must match the folder's, so a heatmap never comes from other weights than the similarity
+ * it explains; undefined otherwise (use occlusion).
+ */
+export async function explainerFor(encoder: Encoder, modelDir?: string): Promise<DenseExplainer | undefined> {
+  if (!encoder.id.startsWith('vlm:')) return undefined;
+  const shipped = join(repoRoot, 'models');
+  const candidates = modelDir !== undefined ? [resolve(modelDir)]
+    : [defaultModelDir, ...(existsSync(shipped) ? readdirSync(shipped).map((d) => join(shipped, d)).filter((d) => d !== defaultModelDir) : [])];
+  const dir = candidates.find((d) => holdsWeightsOf(encoder, d));
+  return dir ? loadDenseExplainer(dir) : undefined;
 }

@@ -26,7 +26,7 @@ export function registerExplain(program: Command): void {
     .argument('<image>', 'image file')
     .argument('<text>', 'the text to match, e.g. "a dog on the grass" (English or Chinese)')
     .option('--out <png>', 'write the heatmap over the image as a PNG at the image\'s size')
-    .option('--method <m>', 'dense (our own models: the tower\'s feature map through the head) or occlusion (any model; slower)', parseMethod)
+    .option('--method <m>', 'dense (our own models: the tower\'s feature maps through the head, blended with 8x8 occlusion; ~4 s) or occlusion (any model: 6x6 blurred patches)', parseMethod)
     .option('--lang <lang>', 'text language: en or zh (default: detected)', parseLang)
     .addOption(modelOption())
     .option('--json', 'one JSON object {"path","text","width","height","grid","words",...} on stdout')
