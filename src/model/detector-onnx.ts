@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { ImageInput } from '../image/types.js';
 import { cacheDir } from '../util/paths.js';
 import { candidatesOf, centernetPixels, type CenternetOutput } from './detector-input.js';
+import { createSession } from './ort-session.js';
 
 /**
  * The centernet detector on onnxruntime-node: the same graph as the tfjs path (detector-centernet.ts), converted
@@ -35,19 +36,6 @@ export interface CenternetSession {
   release(): Promise<void>;
 }
 
-/**
- * The session settings of the image towers (image-tower-onnx.ts createTowerSession), repeated here because that
- * module pulls in tfjs and nsfwjs: importing them would add ~1-2 s to the detector's cold load.
- */
-function createSession(bytes: Uint8Array, threads: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    // No busy-waiting between ops: the cores are shared with other jobs.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
-}
 
 /** threads: onnxruntime intra-op threads (default 0 = all cores, as the image towers use them). */
 export async function loadCenternetOnnx(jsonPath: string, opts: { threads?: number } = {}): Promise<CenternetSession> {

@@ -2,7 +2,8 @@ import * as ort from 'onnxruntime-node';
 import { VlmError } from '../util/errors.js';
 import type { ModelConfig } from './config.js';
 import type { SafeTensor } from './safetensors.js';
-import { convertedOnnx, sessionOptions, type ConvertOptions } from './text-tower-onnx.js';
+import { createSession } from './ort-session.js';
+import { convertedOnnx, type ConvertOptions } from './text-tower-onnx.js';
 
 /**
  * The trainable image head on onnxruntime (src/model/image-head-onnx-export.ts). With the towers and the text tower
@@ -16,7 +17,7 @@ export interface OnnxImageHead {
 
 export async function loadOnnxImageHead(config: ModelConfig, tensors: Map<string, SafeTensor>, opts: ConvertOptions = {}): Promise<OnnxImageHead> {
   const bytes = await convertedOnnx('image-head', opts.cacheKey, async () => (await import('./image-head-onnx-export.js')).exportImageHeadOnnx(config, tensors));
-  const session = await ort.InferenceSession.create(bytes, sessionOptions(opts.threads));
+  const session = await createSession(bytes, opts.threads);
   const specs = config.image.inputs;
   const dim = config.embed_dim;
   return {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { cacheDir } from '../util/paths.js';
+import { createSession } from './ort-session.js';
 import { parseTap, parseTowerId, TOWER_ENDPOINTS, type TowerId, type TowerName } from './image-tower.js';
 import { NSFWJS_MODEL_INFO } from './nsfwjs-loader.js';
 
@@ -39,15 +40,9 @@ export async function towerOnnxBytes(name: TowerName, taps: string[]): Promise<U
   return readFileSync(file);
 }
 
-/** An onnxruntime session for a tower graph (threads 0 = all cores). */
+/** An onnxruntime session for a tower graph (threads 0 = all cores; one by default: callers run several). */
 export function createTowerSession(bytes: Uint8Array, threads = 1): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    // No busy-waiting between ops: the cores are shared with other jobs.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
+  return createSession(bytes, threads);
 }
 
 export async function loadOnnxImageTower(id: TowerId, taps: string[], opts: { threads?: number } = {}): Promise<OnnxImageTower> {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { cacheDir } from '../util/paths.js';
+import { createSession } from './ort-session.js';
 import { VlmError } from '../util/errors.js';
 import type { ModelConfig } from './config.js';
 import type { SafeTensor } from './safetensors.js';
@@ -49,22 +49,12 @@ export async function convertedOnnx(name: string, cacheKey: string | undefined, 
   return bytes;
 }
 
-export function sessionOptions(threads?: number): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads ?? (Number(process.env.VLM_ONNX_THREADS) || availableParallelism()),
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    // No busy-waiting between ops: the cores are shared with other work (decoding, other sessions).
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  };
-}
 
 export async function loadOnnxTextTower(config: ModelConfig, tensors: Map<string, SafeTensor>, opts: OnnxTextTowerOptions = {}): Promise<OnnxTextTower> {
   const fused = opts.fused ?? true;
   const name = fused ? 'text-tower' : 'text-tower-plain';
   const bytes = await convertedOnnx(name, opts.cacheKey, async () => (await import('./text-tower-onnx-export.js')).exportTextTowerOnnx(config, tensors, { fused }));
-  const session = await ort.InferenceSession.create(bytes, sessionOptions(opts.threads));
+  const session = await createSession(bytes, opts.threads);
   const maxLength = config.text.max_length;
   const dim = config.embed_dim;
   return {

@@ -204,13 +204,8 @@ async function flexibleTowerOnnx(f: TowerFeatureSpec): Promise<Uint8Array> {
 export async function loadTowerFeatureExtractor(f: TowerFeatureSpec, opts: { threads?: number } = {}): Promise<TowerFeatureExtractor> {
   const layouts = f.taps.map((t) => tapLayout(f.tower, t));
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(await flexibleTowerOnnx(f), {
-    intraOpNumThreads: opts.threads ?? 0,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    // No busy-waiting between ops: the cores are shared with other jobs.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-  });
+  const { createSession } = await import('../../model/ort-session.js');
+  const session = await createSession(await flexibleTowerOnnx(f), opts.threads ?? 0);
   const spec = { ...towerPreprocessSpec(f.tower), width: f.size, height: f.size };
   const dim = layouts.reduce((a, l) => a + tapLength(l), 0);
   const outputs = [...new Set(layouts.map((l) => l.graphTap))];
