@@ -48,7 +48,7 @@ const command = previous ? `${previous.command} && ${base} --only ${only} --resu
 const POINTING_TEXT = 'a traffic sign';
 const TOLERANCE = 15;
 
-const cmdDev = () => `nice -n 15 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${seed} --sides ${values.sides} --flips ${values.flips} --occlusions ${values.occlusions} --crops ${values.crops}${values.model ? ` --model ${values.model}` : ''}`;
+const cmdDev = () => `nice -n 15 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${seed} --sides ${values.sides} --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''}`;
 const encoder = await loadEncoder(values.model);
 const dense = await explainerFor(encoder, modelDir);
 if (!dense) throw new VlmError(`${modelDir} is not a vlm model folder: the dense method cannot be evaluated`);
@@ -76,7 +76,7 @@ if (values.dev) {
   const sides = values.sides!.split(',').map(Number);
   const occlusionKeys = values.occlusions!.split(',').filter(Boolean).map((o) => `o${o}`);
   const flip = values.flips!.split(',').includes('1');
-  const cmd = `nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites ${nComp} --seed ${seed} --sides ${values.sides} --pads 0 --flips ${values.flips} --occlusions ${values.occlusions} --crops ${values.crops}${values.model ? ` --model ${values.model}` : ''} && ${cmdDev()}`;
+  const cmd = `nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites ${nComp} --seed ${seed} --sides ${values.sides} --pads 0 --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''} && ${cmdDev()}`;
   const cropKeys = values.crops!.split(',').filter(Boolean).map((o) => `c${o}`);
   const t = await devStudy(encoder, { seed, n: nComp, sides, occlusionKeys, cropKeys, flip, text: POINTING_TEXT });
   // the crop study lives beside the main record (it covers fewer composites)

@@ -69,10 +69,19 @@ export async function devStudy(encoder: Encoder, opts: { seed: number; n: number
     return { group, ...setting, hits, accuracy: r4(hits / n), ci95: wilson(hits, n).map(r4), first_half: first, second_half: hits - first };
   });
   const ranked = [...rows].sort((a, b) => b.hits - a.hits);
+  // Mirror padding was cached for the first composites only (it lost early and was dropped): scored on those.
+  const padded = items.filter((it) => opts.sides.every((side) => it.grids.has(`s${side}p32`)));
+  const ps = new DevScorer(padded, texts);
+  const padScales = [...opts.sides.map((side) => [side]), [320, 448, 576].filter((x) => opts.sides.includes(x))];
+  const mirror_pad = padded.length === 0 ? undefined : {
+    n: padded.length,
+    rows: padScales.flatMap((scales) => [0, 32].map((pad) => ({ scales, pad, hits: ps.hits({ scales, pad, mode: 'surgery', smooth: 0 }) }))),
+  };
   return {
     n, photos: 'Flickr8k dev', signs: 'GTSRB train', text: opts.text, seed: opts.seed,
     note: 'pointing-game hits (tolerance 0) per setting on the same cached composites. pad = mirror padding px; flip = maps of the mirrored image averaged in; smooth = Gaussian sigma in cells of the finest grid; scaleNorm = each scale z-scored before averaging; baseline = the same map for a baseline text subtracted (generic captions or the mean of 1,000 dev captions); occlusion = z-scored dense map + weight x z-scored occlusion map (oCxP: C x C cells, patches of P x P); crop = likewise with a crop-similarity map (cCxS: C x C cells, windows of S x S cells cropped and enlarged). first_half / second_half: hits on composites [0, n/2) and [n/2, n), a check that a lead is not one half\'s luck.',
     best: ranked.slice(0, 15),
     rows,
+    ...(mirror_pad ? { mirror_pad } : {}),
   };
 }
