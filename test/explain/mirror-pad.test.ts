@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { cropMap, mirrorPad, openMapTower } from '../../src/apps/explain/map-tower.js';
+import { decodeImage } from '../../src/image/decode.js';
+import { flipNhwc } from '../../src/model/image-tower-onnx.js';
 import { repoRoot } from '../../src/util/paths.js';
 
 test('mirrorPad: reflects without repeating the edge pixel; pad 0 is the identity', () => {
@@ -53,6 +55,30 @@ test('map tower with a mirror pad: same grid as without, interior close, border 
     assert.ok(cellDiff(14, 14) < 0.05, `centre changed by ${cellDiff(14, 14)}`);
     assert.ok(cellDiff(0, 0) > 3 * cellDiff(14, 14), `corner ${cellDiff(0, 0)} vs centre ${cellDiff(14, 14)}`);
     await assert.rejects(tower.maps(photo, 448, 16), /multiple of 32/);
+  } finally {
+    await tower.dispose();
+  }
+});
+
+test('map tower flip view: the mirrored photo\'s flip view is the photo\'s map mirrored (the map comes back the right way round)', { skip: process.env.VLM_TOWER_BACKEND === 'tfjs' ? 'onnxruntime only' : false }, async () => {
+  const tower = await openMapTower('mobilenet_v2_mid', ['b13_map']);
+  try {
+    const img = await decodeImage(join(repoRoot, 'assets', 'demo', 'dog-pekingese.jpg'));
+    const mirrored = { width: img.width, height: img.height, data: flipNhwc(Float32Array.from(img.data), 1, img.height, img.width) };
+    const asImage = { ...mirrored, data: Uint8Array.from(mirrored.data) };
+    const a = (await tower.maps(img, 320)).b13_map;
+    const b = (await tower.maps(asImage, 320, 0, true)).b13_map;
+    const mirroredA = flipNhwc(a.data, 1, a.h, a.w, a.c);
+    let diff = 0, scale = 0;
+    for (let i = 0; i < a.data.length; i++) {
+      diff = Math.max(diff, Math.abs(b.data[i] - mirroredA[i]));
+      scale = Math.max(scale, Math.abs(a.data[i]));
+    }
+    // not a tautology: without mirroring back, b would match a, not its mirror
+    assert.ok(diff < 0.02 * scale, `flip view differs from the mirrored map by ${diff} (scale ${scale})`);
+    let same = 0;
+    for (let i = 0; i < a.data.length; i++) same = Math.max(same, Math.abs(b.data[i] - a.data[i]));
+    assert.ok(same > 10 * diff, 'the photo is not mirror-symmetric, so the unmirrored map must differ');
   } finally {
     await tower.dispose();
   }
