@@ -34,6 +34,7 @@ interface TrainResultFile { dev?: { langs: Record<string, LangRetrieval>; meanRe
 // 1. Dev ablations -> eval records, and the table of their run folders (src/train/ablation-table.ts).
 const ablationRuns: RunSummary[] = [];
 const ablDir = join(repoRoot, 'configs', 'ablations');
+const recorded = loadEvalResults(modelDir);
 // Recorded in the default model's card only: the ablations chose its recipe (and the coco model's input).
 for (const f of isDefault && existsSync(ablDir) ? readdirSync(ablDir).filter((f) => f.endsWith('.json')) : []) {
   const name = basename(f, '.json');
@@ -50,7 +51,11 @@ for (const f of isDefault && existsSync(ablDir) ? readdirSync(ablDir).filter((f)
   }
   const run = readRun(join(cacheDir('runs'), name));
   if (run) ablationRuns.push(run);
-  saveEvalResult(modelDir, `ablation-${name}`, flat, `vlm train --config configs/ablations/${f} --out .cache/runs/${name} --json`);
+  const command = `vlm train --config configs/ablations/${f} --out .cache/runs/${name} --json`;
+  // Rewritten only when the run changed: regenerating the card must not restamp old measurements.
+  const old = recorded.get(`ablation-${name}`);
+  const same = old?.command === command && JSON.stringify(old.result) === JSON.stringify(flat);
+  if (!same) saveEvalResult(modelDir, `ablation-${name}`, flat, command);
 }
 
 const selfRun = readRun(modelDir);

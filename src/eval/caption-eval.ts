@@ -107,7 +107,7 @@ export async function evalCaptions(
     });
     vlm.dispose();
     const pick = (w: number) => allBeams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w)]?.text ?? '');
-    const sweep = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1].map((w) => {
+    const sweep = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5].map((w) => {
       const sc = scoreCaptions(pick(w), refs, opts.lang);
       return { weight: w, bleu4: +sc.bleu4.toFixed(4), ciderD: +sc.ciderD.toFixed(4) };
     });

@@ -97,10 +97,12 @@ export function explainSection(have: Map<string, EvalRecord>): CardSection {
   const denseHow = String(get(r, 'settings.dense') ?? '');
   const grid = /averaged on (\d+x\d+)/.exec(denseHow)?.[1] ?? '14x14';
   const sizes = /tower at ([\d +]+) px/.exec(denseHow)?.[1];
+  const mirrored = /mirror/.test(denseHow);
+  const blend = /blended \(z-scores\) with occlusion (\d+x\d+) cells.*weight ([\d.]+)/.exec(denseHow);
   return {
     heading: 'Explainability: how faithful the heatmaps are',
-    text: `\`vlm explain\` draws two kinds of heatmap: **dense** (this model only: the tower's ${grid} feature map${sizes ? ` (tower run at ${sizes} px, maps averaged)` : ''} through the image
-head location by location, the component shared by all locations removed as in CLIP Surgery) and **occlusion** (any
+    text: `\`vlm explain\` draws two kinds of heatmap: **dense** (this model only: the tower's ${grid} feature map${sizes ? ` (tower run at ${sizes} px${mirrored ? ' and on the mirrored image' : ''}, maps averaged)` : ''} through the image
+head location by location, the component shared by all locations removed as in CLIP Surgery${blend ? `, then blended with an ${blend[1]} occlusion map at weight ${blend[2]}, both as z-scores; settings chosen on dev composites` : ''}) and **occlusion** (any
 model: similarity drop when blurred patches hide each region). Both were measured on held-out data.
 
 Pointing game: a GTSRB test sign (48-80 px) pasted at a random place on a Flickr8k test photo, text
