@@ -5,21 +5,14 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDenseExplainer, type DenseExplainer } from '../../src/apps/explain/dense.js';
 import { explainerFor } from '../../src/apps/explain/open.js';
 import { loadEncoder } from '../../src/encoders/load.js';
 import { loadNativeEncoder, type NativeEncoder } from '../../src/encoders/native.js';
-import { saveVlmModel } from '../../src/model/checkpoint.js';
-import { parseModelConfig } from '../../src/model/config.js';
-import { initTf } from '../../src/model/tf.js';
-import { initTokenEmbedding } from '../../src/model/token-embedding.js';
-import { VlmModel } from '../../src/model/vlm-model.js';
-import { MixedTokenizer } from '../../src/text/tokenizer.js';
 import { repoRoot } from '../../src/util/paths.js';
-import { createRng } from '../../src/util/rng.js';
+import { CENTERNET_INPUT, MID_FINAL_GAP, writeNativeModel } from '../encoders/native-fixture.js';
 
 const PHOTO = join(repoRoot, 'assets', 'demo', 'dog-bicycle-truck.jpg');
 let dir: string;
@@ -27,28 +20,7 @@ let dense: DenseExplainer;
 let encoder: NativeEncoder;
 
 before(async () => {
-  await initTf();
-  const tokenizer = MixedTokenizer.fromJSON({
-    type: 'vlm-mixed', version: 1, lowercase: true, maxLength: 8,
-    specials: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[UNK_ZH]'], en: ['a', 'dog'], zh: ['狗'],
-  });
-  const cfg = parseModelConfig({
-    format: 'vlm-dual-encoder', version: 1, name: 'det-dense-test', embed_dim: 6,
-    image: {
-      inputs: [
-        { source: 'tower', tower: 'mobilenet_v2_mid', tap: 'final_gap', dim: 1792 },
-        { source: 'detector', detector: 'centernet', dim: 160 },
-      ],
-      head: { type: 'mlp', hidden: 7 },
-      flip_tta: false,
-    },
-    text: { max_length: 8, word_dim: 4, d_model: 8, layers: 1, heads: 2 },
-    loss: { type: 'infonce' },
-  });
-  const rng = createRng(5);
-  const model = new VlmModel(cfg, initTokenEmbedding({ rows: tokenizer.vocabSize, dim: 4, enOffset: 5, rng, trainable: 'all' }), rng);
-  dir = mkdtempSync(join(tmpdir(), 'vlm-det-dense-'));
-  saveVlmModel(model, tokenizer, dir);
+  dir = await writeNativeModel([MID_FINAL_GAP, CENTERNET_INPUT], 5);
   dense = await loadDenseExplainer(dir);
   encoder = await loadNativeEncoder(dir);
 });
