@@ -100,7 +100,8 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
       extractor ??= await openMapExtractor(model.config.tower, model.config.tap);
       const maps = await extractor.maps(images);
       const bs = beams(maps, opts);
-      const picked = opts.rerank ? await rerank(images, bs, lang) : bs.map((b) => b[0]);
+      // re-ranking is on when asked for, else when the model's decoding defaults (chosen on dev) say so
+      const picked = (opts.rerank ?? dec.rerank) ? await rerank(images, bs, lang) : bs.map((b) => b[0]);
       return picked.map((h) => ({ text: h.text, score: confidence(h) }));
     },
     async dispose() {

@@ -5,7 +5,7 @@ import type { Lang } from '../../encoders/encoder.js';
 import { evalCaptions } from '../../eval/caption-eval.js';
 import { saveEvalResult } from '../../eval/model-card.js';
 import { InputError, UsageError } from '../../util/errors.js';
-import { defaultModelDir } from '../../util/paths.js';
+import { defaultModelDir, modelArg } from '../../util/paths.js';
 import { action, printJsonLine } from '../run.js';
 import { modelOption, parseLang, parsePositiveInt } from '../options.js';
 
@@ -19,7 +19,8 @@ export function registerCaption(program: Command): void {
     .argument('<images...>', 'image files (JPEG, PNG, WebP, GIF, TIFF)')
     .option('--lang <lang>', 'caption language: en or zh', parseLang, 'en')
     .option('--beam <n>', 'beam width (1 = greedy; default from the model, chosen on dev)', parsePositiveInt)
-    .option('--rerank', "re-rank the final beam by the contrastive model's image-text score")
+    .option('--rerank', "re-rank the final beam by the contrastive model's image-text score (the model's default: see its caption.json)")
+    .option('--no-rerank', 'keep the decoder\'s own best beam')
     .addOption(modelOption())
     .option('--json', 'one {"path","caption","score"} line per image on stdout')
     .action(action(async (images: string[], opts: CaptionOpts) => {
@@ -68,7 +69,7 @@ export async function runCaptionEvalCommand(opts: CaptionEvalCliOptions & { data
   try {
     const r = await evalCaptions(cap, { split: opts.split, lang: opts.lang, beam: opts.beam, rerank: opts.rerank, rerankWeight: opts.rerankWeight, limit: opts.limit, modelDir: opts.model ?? defaultModelDir });
     if (opts.save) {
-      const flags = [opts.beam ? ` --beam ${opts.beam}` : '', opts.rerank ? ' --rerank' : '', opts.rerankWeight !== undefined ? ` --rerank-weight ${opts.rerankWeight}` : '', opts.limit ? ` --limit ${opts.limit}` : '', opts.model ? ` --model ${opts.model}` : ''].join('');
+      const flags = [opts.beam ? ` --beam ${opts.beam}` : '', opts.rerank ? ' --rerank' : '', opts.rerankWeight !== undefined ? ` --rerank-weight ${opts.rerankWeight}` : '', opts.limit ? ` --limit ${opts.limit}` : '', opts.model ? ` --model ${modelArg(opts.model)}` : ''].join('');
       const name = `caption-${opts.split === 'test' ? '' : `${opts.split}-`}${opts.lang}${opts.limit ? `-limit${opts.limit}` : ''}`;
       saveEvalResult(opts.model ?? defaultModelDir, name, r, `vlm eval caption --dataset flickr8k --split ${opts.split} --lang ${opts.lang}${flags} --json`);
     }
