@@ -9,6 +9,7 @@ import { epochPlan, makeBatch, VIEW_CROP0, VIEW_FLIP, VIEW_ORIG } from '../../sr
 import { train } from '../../src/train/train.js';
 import type { SplitData } from '../../src/train/training-data.js';
 import { createRng } from '../../src/util/rng.js';
+import { TOY_DIM, toyImages } from './toy-split.js';
 
 process.env.VLM_QUIET = '1';
 
@@ -80,18 +81,15 @@ const tokenizer = MixedTokenizer.fromJSON({
 /** A learnable toy split; crop views are noisy copies of the image's features (what real crops look like). */
 function synthetic(split: 'train' | 'dev', nImages: number, seed: number, crops: number): SplitData {
   const rng = createRng(seed);
-  const dim = 8;
-  const orig = new Float32Array(nImages * dim);
+  const dim = TOY_DIM;
+  const { kinds, orig } = toyImages(split, nImages, rng);
   const captions: SplitData['captions'] = [];
-  for (let i = 0; i < nImages; i++) {
-    const k = split === 'dev' ? i * 2 + 1 : Math.floor(rng() * 16);
-    orig[i * dim + (k % 4)] = 1;
-    orig[i * dim + 4 + Math.floor(k / 4)] = 1;
+  kinds.forEach((k, i) => {
     for (let n = 0; n < 3; n++) {
       const text = `a ${['dog', 'cat', 'man', 'ball'][k % 4]} on ${['grass', 'sand', 'red', 'blue'][Math.floor(k / 4)]}`;
       captions.push({ imageIndex: i, lang: 'en', ids: Int32Array.from(tokenizer.encode(text)) });
     }
-  }
+  });
   const noisy = () => orig.map((v) => v + 0.3 * (rng() - 0.5));
   const features = [{ key: 'inception_v3/final_gap', dim, orig, flip: orig.map((v) => v * 0.9), ...(crops ? { crops: Array.from({ length: crops }, noisy) } : {}) }];
   return { split, images: Array.from({ length: nImages }, (_, i) => `img${i}.jpg`), features, captions };

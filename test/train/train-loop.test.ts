@@ -8,6 +8,7 @@ import { MixedTokenizer } from '../../src/text/tokenizer.js';
 import { train } from '../../src/train/train.js';
 import type { SplitData } from '../../src/train/training-data.js';
 import { createRng } from '../../src/util/rng.js';
+import { TOY_DIM, toyImages } from './toy-split.js';
 
 process.env.VLM_QUIET = '1';
 
@@ -20,22 +21,19 @@ const tokenizer = MixedTokenizer.fromJSON({
 /** Images with a feature pattern and captions whose words depend on it, so there is something to learn. */
 function synthetic(split: 'train' | 'dev', nImages: number, seed: number): SplitData {
   const rng = createRng(seed);
-  const dim = 8;
-  const orig = new Float32Array(nImages * dim);
+  const dim = TOY_DIM;
+  // 16 distinct (a, b) kinds; dev images are all different kinds.
+  const { kinds, orig } = toyImages(split, nImages, rng);
   const captions: SplitData['captions'] = [];
-  for (let i = 0; i < nImages; i++) {
-    // 16 distinct (a, b) kinds; dev images are all different kinds.
-    const k = split === 'dev' ? i * 2 + 1 : Math.floor(rng() * 16);
+  kinds.forEach((k, i) => {
     const a = k % 4;
     const b = Math.floor(k / 4);
-    orig[i * dim + a] = 1;
-    orig[i * dim + 4 + b] = 1;
     for (let n = 0; n < 3; n++) {
       const text = `${n === 0 ? 'a ' : ''}${['dog', 'cat', 'man', 'ball'][a]} ${['runs', 'sits'][n % 2]} on ${['grass', 'sand', 'red', 'blue'][b]}`;
       captions.push({ imageIndex: i, lang: 'en', ids: Int32Array.from(tokenizer.encode(text)) });
     }
     captions.push({ imageIndex: i, lang: 'zh', ids: Int32Array.from(tokenizer.encode(['狗', '猫', '红', '蓝'][a] + ['红', '蓝', '狗', '猫'][b])) });
-  }
+  });
   const flip = orig.map((v) => v * 0.9);
   return { split, images: Array.from({ length: nImages }, (_, i) => `img${i}.jpg`), features: [{ key: 'inception_v3/final_gap', dim, orig, flip }], captions };
 }
