@@ -29,6 +29,8 @@ export interface Encoder {
    * this spec itself (the library indexer, which also needs a thumbnail) shares one decode without changing an embedding.
    */
   readonly imagePreprocess?: PreprocessSpec;
+  /** The folder our own (native) model was loaded from: what else ships beside its weights (dense explainer). */
+  readonly modelDir?: string;
   embedImages(inputs: ImageInput[]): Promise<Float32Array[]>;
   embedTexts(texts: string[], opts?: EmbedTextOptions): Promise<Float32Array[]>;
   dispose(): Promise<void> | void;

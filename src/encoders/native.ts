@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { preprocessBatch } from '../image/preprocess.js';
 import type { ImageInput } from '../image/types.js';
 import type { LoadedVlm } from '../model/checkpoint.js';
@@ -144,6 +144,7 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
   const runtimes = { image: imageOnOrt ? 'onnxruntime' : 'tfjs', text: text.runtime } as const;
   return {
     id,
+    modelDir: resolve(dir),
     dim: config.embed_dim,
     logitScale,
     runtimes,

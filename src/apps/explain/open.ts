@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Encoder } from '../../encoders/encoder.js';
-import { defaultModelDir, repoRoot } from '../../util/paths.js';
+import { defaultModelDir } from '../../util/paths.js';
 import { loadDenseExplainer, type DenseExplainer } from './dense.js';
 
 /** True when `dir` is a native model folder whose weights are the ones Encoder.id names. */
@@ -14,16 +14,13 @@ function holdsWeightsOf(encoder: Encoder, dir: string): boolean {
 }
 
 /**
- * The dense explainer for an encoder, when the encoder is our own model loaded from `modelDir` (default: the
- * shipped default model, else any other model shipped in models/, e.g. `vlm serve --model coco`). The weights'
- * digest in Encoder.id must match the folder's, so a heatmap never comes from other weights than the similarity
- * it explains; undefined otherwise (use occlusion).
+ * The dense explainer for an encoder, when the encoder is our own model loaded from `modelDir` (default: the folder
+ * the encoder says it was loaded from, e.g. models/coco for `vlm serve --model coco`, else the shipped default
+ * model). The weights' digest in Encoder.id must match the folder's, so a heatmap never comes from other weights
+ * than the similarity it explains; undefined otherwise (use occlusion).
  */
 export async function explainerFor(encoder: Encoder, modelDir?: string): Promise<DenseExplainer | undefined> {
   if (!encoder.id.startsWith('vlm:')) return undefined;
-  const shipped = join(repoRoot, 'models');
-  const candidates = modelDir !== undefined ? [resolve(modelDir)]
-    : [defaultModelDir, ...(existsSync(shipped) ? readdirSync(shipped).map((d) => join(shipped, d)).filter((d) => d !== defaultModelDir) : [])];
-  const dir = candidates.find((d) => holdsWeightsOf(encoder, d));
-  return dir ? loadDenseExplainer(dir) : undefined;
+  const dir = resolve(modelDir ?? encoder.modelDir ?? defaultModelDir);
+  return holdsWeightsOf(encoder, dir) ? loadDenseExplainer(dir) : undefined;
 }

@@ -7,7 +7,6 @@ import { loadEncoder } from '../../encoders/load.js';
 import { decodeImage } from '../../image/decode.js';
 import { validateText } from '../../text/validate.js';
 import { UsageError, VlmError } from '../../util/errors.js';
-import { defaultModelDir } from '../../util/paths.js';
 import { modelOption, parseLang } from '../options.js';
 import { action, printJsonLine } from '../run.js';
 
@@ -36,7 +35,7 @@ export function registerExplain(program: Command): void {
       const image = await decodeImage(path);
       const encoder = await loadEncoder(opts.model);
       try {
-        const dense = opts.method === 'occlusion' ? undefined : await explainerFor(encoder, opts.model ?? defaultModelDir);
+        const dense = opts.method === 'occlusion' ? undefined : await explainerFor(encoder, opts.model);
         if (opts.method === 'dense' && !dense) throw new UsageError(`--method dense needs a vlm model folder (this model is ${encoder.id}): use --method occlusion`);
         try {
           const r = await explainImageText(encoder, image, text, { method: opts.method, dense, lang: opts.lang, png: opts.out !== undefined });
