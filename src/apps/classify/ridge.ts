@@ -12,9 +12,9 @@ export const RIDGE_LAMBDAS = [3, 1, 0.3, 0.1, 0.03, 0.01, 0.003];
  * Ridge probe: regularised least squares from the features to ±1 class targets (one-vs-rest), solved in the dual
  * (n x n kernel, so thousands of feature dimensions cost nothing extra), penalty by stratified k-fold
  * cross-validation on the support set (accuracy, then NLL; ties go to the stronger penalty), temperature fitted
- * on the held-out logits of the chosen penalty. On wide grid-pooled tower features with few examples per class it
- * beat the logistic probe by ~20 points on the GTSRB validation split carved from TRAIN (docs/traffic-signs.md):
- * squared loss with a closed form needs no iterative solver to converge. No text prior.
+ * on the held-out logits of the chosen penalty. Meant for wide grid-pooled tower features with few examples per
+ * class, where squared loss with a closed form needs no iterative solver to converge (docs/traffic-signs.md compares
+ * the methods on GTSRB test). No text prior.
  */
 export function fitRidge(d: SupportData, opts: { lambdas?: number[]; folds?: number } = {}): FittedFewShot {
   checkSupport(d);
