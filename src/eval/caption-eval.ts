@@ -6,7 +6,7 @@ import { loadVlmModel } from '../model/checkpoint.js';
 import { hasFeatureCache, readFeatureCache } from '../model/feature-cache.js';
 import type { CaptionLang } from '../model/caption-vocab.js';
 import { readFeatureIndex } from '../model/feature-cache.js';
-import { loadCaptionSplit, MapRows } from '../train/caption-data.js';
+import { DecoderRows, loadCaptionSplit, MapRows } from '../train/caption-data.js';
 import { loadFlickr8k } from '../train/datasets/flickr8k.js';
 import { progress } from '../util/progress.js';
 import { scoreCaptions, type CaptionScores } from './caption-metrics/index.js';
@@ -45,10 +45,10 @@ export async function evalCaptions(
   const n = Math.min(opts.limit ?? data.images.length, data.images.length);
   const names = data.images.slice(0, n);
   const { tower, tap } = cap.model.config;
-  let maps: MapRows | undefined;
+  let maps: DecoderRows | undefined;
   try {
     readFeatureIndex(tower, tap);
-    maps = new MapRows(tower, tap, { only: names });
+    maps = new DecoderRows(new MapRows(tower, tap, { only: names }), cap.model.config);
   } catch {
     maps = undefined;
   }
@@ -64,10 +64,7 @@ export async function evalCaptions(
       const flat = maps.gather(part);
       rows = part.map((_, j) => flat.subarray(j * maps!.dim, (j + 1) * maps!.dim));
     } else {
-      const { openMapExtractor } = await import('../apps/caption/image-maps.js');
-      const ex = await openMapExtractor(tower, tap);
-      rows = await ex.maps(files.slice(i, i + per));
-      await ex.dispose();
+      rows = await cap.inputs(files.slice(i, i + per));
     }
     const bs = cap.beams(rows, { lang: opts.lang, beam, lengthAlpha: opts.lengthAlpha, noRepeatNgram: opts.noRepeatNgram });
     texts.push(...bs.map((b) => b[0]?.text ?? ''));
@@ -122,7 +119,7 @@ export async function evalCaptions(
     n_images: n,
     refs_per_image: 5,
     beam,
-    features: maps ? `feature cache ${tower}/${tap}` : `${tower}/${tap} computed from the image files`,
+    features: (maps ? `feature cache ${tower}/${tap}` : `${tower}/${tap} computed from the image files`) + (cap.model.config.detector ? ` + ${cap.model.config.detector.kind} detector rows` : ''),
     tokens: opts.lang === 'en' ? 'lower-case words, punctuation removed' : 'Chinese characters (character-level scores), punctuation removed',
     scores: scoreCaptions(texts, refs, opts.lang),
     seconds: 0,

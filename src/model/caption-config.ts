@@ -9,6 +9,12 @@ export interface CaptionDecoderConfig {
   tap: string;
   /** Per-image map shape [h, w, c]. */
   map_shape: [number, number, number];
+  /**
+   * Optional detector evidence as extra memory tokens: the image's 160-float CenterNet row (detectorFeatureRow,
+   * as the detector cache holds it) projected to `tokens` memory tokens beside the map cells. The decoder's input
+   * row is then the flattened map followed by those `dim` floats.
+   */
+  detector?: { kind: 'centernet'; dim: number; tokens: number };
   d_model: number;
   layers: number;
   heads: number;
@@ -31,6 +37,23 @@ export function checkCaptionConfig(c: Partial<CaptionDecoderConfig>, source: str
   for (const k of ['d_model', 'layers', 'heads', 'max_length'] as const) if (!Number.isInteger(c[k]) || (c[k] as number) < 1) bad(`${k} must be a positive integer`);
   if ((c.d_model as number) % (c.heads as number) !== 0) bad('d_model must be divisible by heads');
   if (!Array.isArray(c.map_shape) || c.map_shape.length !== 3) bad('map_shape must be [h, w, c]');
+  if (c.detector && (c.detector.kind !== 'centernet' || !(c.detector.dim > 0) || !Number.isInteger(c.detector.tokens) || c.detector.tokens < 1)) bad('detector must be { kind: "centernet", dim > 0, tokens >= 1 }');
   if (!c.vocab || !Array.isArray(c.vocab.en) || !Array.isArray(c.vocab.zh)) bad('vocab.en and vocab.zh must be arrays');
   return c as CaptionDecoderConfig;
+}
+
+/** Floats per image in the decoder's input row: the flattened map, then the detector row when the decoder takes one. */
+export function memoryRowLength(c: Pick<CaptionDecoderConfig, 'map_shape' | 'detector'>): number {
+  const [h, w, ch] = c.map_shape;
+  return h * w * ch + (c.detector?.dim ?? 0);
+}
+
+/** One image's decoder input row: its map, with the detector row appended when the decoder takes one. */
+export function memoryRow(c: Pick<CaptionDecoderConfig, 'map_shape' | 'detector'>, map: Float32Array, detector?: Float32Array): Float32Array {
+  if (!c.detector) return map;
+  if (!detector || detector.length !== c.detector.dim) throw new VlmError(`this caption decoder needs a ${c.detector.dim}-float detector row per image`);
+  const row = new Float32Array(map.length + detector.length);
+  row.set(map, 0);
+  row.set(detector, map.length);
+  return row;
 }

@@ -27,6 +27,12 @@ export function defineCaptionDecoder(P: ParamSet, cfg: CaptionDecoderConfig, voc
   B('cap.img_proj.bias', d);
   P.add('cap.img_pos', [h * w, d], normalValues(h * w * d, std, rng));
   norm('cap.img_ln');
+  if (cfg.detector) {
+    const { dim, tokens } = cfg.detector;
+    W('cap.det_proj.weight', dim, tokens * d, 1 / Math.sqrt(dim));
+    B('cap.det_proj.bias', tokens * d);
+    P.add('cap.det_pos', [tokens, d], normalValues(tokens * d, std, rng));
+  }
   P.add('cap.pos_embedding', [cfg.max_length + 1, d], normalValues((cfg.max_length + 1) * d, std, rng));
   for (let l = 0; l < cfg.layers; l++) {
     const p = `cap.layers.${l}.`;
@@ -88,13 +94,25 @@ function attend(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor 
   return bmm(tf.softmax(s, -1) as tf.Tensor3D, v);
 }
 
-/** The image memory: map [N, h*w*c] (flattened NHWC rows, as cached) -> [N, h*w, d]. */
-export function encodeMemory(P: ParamSet, cfg: CaptionDecoderConfig, map: tf.Tensor2D, training: boolean, seed?: SeedSource): tf.Tensor3D {
+/**
+ * The image memory: rows [N, h*w*c (+ detector dim)] (flattened NHWC maps as cached, then the detector row when
+ * the decoder takes one) -> [N, h*w (+ tokens), d]. Map cells and detector tokens share the final LayerNorm.
+ */
+export function encodeMemory(P: ParamSet, cfg: CaptionDecoderConfig, rows: tf.Tensor2D, training: boolean, seed?: SeedSource): tf.Tensor3D {
   const [h, w, c] = cfg.map_shape;
-  const N = map.shape[0];
+  const d = cfg.d_model;
+  const N = rows.shape[0];
+  const map = cfg.detector ? tf.slice(rows, [0, 0], [N, h * w * c]) : rows;
   const x = dropout(tf.reshape(map, [N * h * w, c]), training ? cfg.dropout : 0, training, seed?.()) as tf.Tensor2D;
-  const y = tf.reshape(tf.add(dataMatmul(x, P.get('cap.img_proj.weight') as tf.Tensor as tf.Tensor2D), P.get('cap.img_proj.bias')), [N, h * w, cfg.d_model]);
-  return LN(P, 'cap.img_ln', tf.add(y, P.get('cap.img_pos'))) as tf.Tensor3D;
+  let y: tf.Tensor = tf.add(tf.reshape(tf.add(dataMatmul(x, P.get('cap.img_proj.weight') as tf.Tensor as tf.Tensor2D), P.get('cap.img_proj.bias')), [N, h * w, d]), P.get('cap.img_pos'));
+  if (cfg.detector) {
+    const { dim, tokens } = cfg.detector;
+    // Counts (the row's second half) can reach tens; log1p keeps them on the scores' scale.
+    const det = tf.log1p(tf.slice(rows, [0, h * w * c], [N, dim]));
+    const t = tf.add(tf.reshape(linear(det, P.get('cap.det_proj.weight'), P.get('cap.det_proj.bias')), [N, tokens, d]), P.get('cap.det_pos'));
+    y = tf.concat([y, t], 1);
+  }
+  return LN(P, 'cap.img_ln', y) as tf.Tensor3D;
 }
 
 /** Per layer, the cross-attention keys and values of a memory, split into heads: computed once per image. */

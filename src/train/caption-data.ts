@@ -4,6 +4,8 @@ import { featurePaths, readFeatureIndex } from '../model/feature-cache.js';
 import type { CaptionLang } from '../model/caption-vocab.js';
 import { loadFlickr8k, type Flickr8kSplit } from './datasets/flickr8k.js';
 import { VlmError } from '../util/errors.js';
+import { memoryRowLength, type CaptionDecoderConfig } from '../model/caption-config.js';
+import { readDetectionCache, type DetectionCache } from '../model/detector-cache.js';
 
 /** One Flickr8k split's images with their 5 English and 5 Chinese captions each. */
 export interface CaptionSplit {
@@ -77,6 +79,41 @@ export class MapRows {
       const r = this.rowOf.get(n);
       if (r === undefined) throw new VlmError(`feature cache has no row for ${n}`);
       decodeHalf(this.half.subarray(r * this.dim, (r + 1) * this.dim), out.subarray(i * this.dim, (i + 1) * this.dim));
+    });
+    return out;
+  }
+}
+
+/**
+ * The caption decoder's input rows from caches: each image's map, followed by its detector row when the decoder
+ * takes one (the layout memoryRow builds at inference).
+ */
+export class DecoderRows {
+  readonly dim: number;
+  private readonly det?: DetectionCache;
+
+  constructor(
+    readonly maps: MapRows,
+    cfg: Pick<CaptionDecoderConfig, 'map_shape' | 'detector'>,
+  ) {
+    this.dim = memoryRowLength(cfg);
+    if (cfg.detector) {
+      this.det = readDetectionCache(cfg.detector.kind);
+      if (this.det.dim !== cfg.detector.dim) throw new VlmError(`detector cache rows have ${this.det.dim} floats, the decoder takes ${cfg.detector.dim}`);
+    }
+    if (this.dim !== maps.dim + (this.det?.dim ?? 0)) throw new VlmError(`map cache rows have ${maps.dim} floats, the decoder expects ${this.dim - (this.det?.dim ?? 0)}`);
+  }
+
+  /** Rows of `names` into out (names.length x dim); `from` picks another map cache (e.g. mirrored maps) per image. */
+  gather(names: string[], out = new Float32Array(names.length * this.dim), from: (i: number) => MapRows = () => this.maps): Float32Array {
+    const m = this.maps.dim;
+    names.forEach((n, i) => {
+      from(i).gather([n], out.subarray(i * this.dim, i * this.dim + m));
+      if (this.det) {
+        const r = this.det.row(n);
+        if (!r) throw new VlmError(`the detector cache has no row for ${n}: run \`node dist/scripts/cache-detections.js\``);
+        out.set(r, i * this.dim + m);
+      }
     });
     return out;
   }

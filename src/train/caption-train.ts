@@ -14,13 +14,13 @@ import { log } from '../util/log.js';
 import { VlmError } from '../util/errors.js';
 import { AdamW, SparseAdamW } from './adamw.js';
 import { captionLoss, captionTrainStep, shiftBatch, type CaptionBatch } from './caption-step.js';
-import { loadCaptionSplit, MapRows, type CaptionSplit } from './caption-data.js';
+import { DecoderRows, loadCaptionSplit, MapRows, type CaptionSplit } from './caption-data.js';
 import { lrAt } from './schedule.js';
 
 /** configs/caption.json */
 export interface CaptionRecipe {
   name: string;
-  model: Pick<CaptionDecoderConfig, 'tower' | 'tap' | 'd_model' | 'layers' | 'heads' | 'mlp_ratio' | 'dropout' | 'max_length'>;
+  model: Pick<CaptionDecoderConfig, 'tower' | 'tap' | 'd_model' | 'layers' | 'heads' | 'mlp_ratio' | 'dropout' | 'max_length' | 'detector'>;
   training: OptimizerConfig & {
     langs: CaptionLang[];
     min_count: number;
@@ -41,6 +41,11 @@ export interface CaptionRecipe {
     checkpoint_minutes: number;
     /** Stop after this many optimizer steps (pilot runs). */
     max_steps?: number;
+    /**
+     * Start from this caption decoder folder's weights (same vocabulary): every parameter of the same name and
+     * shape is copied, new ones (e.g. the detector tokens) keep their random start.
+     */
+    init_from?: string;
   };
 }
 
@@ -130,7 +135,7 @@ function epochPlan(nImages: number, seed: number, epoch: number, langs: CaptionL
   return { order, pick, flips };
 }
 
-function devEval(model: CaptionModel, dev: CaptionSplit, maps: MapRows, n: number, langs: CaptionLang[], maxLen: number): DevReport {
+function devEval(model: CaptionModel, dev: CaptionSplit, maps: DecoderRows, n: number, langs: CaptionLang[], maxLen: number): DevReport {
   const names = dev.images.slice(0, n);
   // Teacher-forced loss (caption 0 of each language) and greedy captions scored against all 5 references.
   let lossSum = 0;
@@ -183,6 +188,7 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
   const mapsOrig = new MapRows(recipe.model.tower, recipe.model.tap);
   const mapsFlip = tc.flip_augment ? new MapRows(recipe.model.tower, recipe.model.tap, { flip: true }) : undefined;
   const shape = mapsOrig.shape as [number, number, number];
+  const inputs = new DecoderRows(mapsOrig, { map_shape: shape, detector: recipe.model.detector });
   const config: CaptionDecoderConfig = {
     format: 'vlm-caption-decoder',
     version: 1,
@@ -205,8 +211,10 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     bestMetric: -Infinity, bestCheck: -1, badChecks: 0, finished: false, history: [], epochLoss: { sum: 0, nll: 0, n: 0 },
   };
   const bestDir = join(opts.runDir, 'best');
+  let resumed = false;
   if (opts.resume && existsSync(join(opts.runDir, STATE))) {
     P = loadState(opts.runDir, model, dense, sparse, recipeJson);
+    resumed = true;
     if (existsSync(join(bestDir, 'caption.json'))) {
       const { loadCaptionModel } = await import('../model/caption-model.js');
       const saved = await loadCaptionModel(bestDir);
@@ -216,17 +224,18 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     log(`resumed at epoch ${P.epoch + 1}, batch ${P.batchInEpoch}, step ${P.step}/${P.totalSteps}`);
   }
   if (P.finished) return P;
+  if (!resumed && tc.init_from) await warmStart(model, tc.init_from);
   const logFile = join(opts.runDir, 'train_log.jsonl');
   const sessionStart = Date.now();
   const elapsedBefore = P.elapsedMs;
   const elapsed = () => elapsedBefore + (Date.now() - sessionStart);
   let lastSave = Date.now();
   const bar = progress(`train ${recipe.name}`, P.totalSteps - P.step);
-  const featBuf = new Float32Array(B * mapsOrig.dim);
+  const featBuf = new Float32Array(B * inputs.dim);
 
   // Dev check: keep the best weights (by greedy dev CIDEr-D), count checks without improvement.
   const checkDev = () => {
-    const devReport = devEval(model, dev, mapsOrig, tc.dev_images, tc.langs, config.max_length);
+    const devReport = devEval(model, dev, inputs, tc.dev_images, tc.langs, config.max_length);
     const trainLoss = P.epochLoss.sum / Math.max(1, P.epochLoss.n);
     const trainNll = P.epochLoss.nll / Math.max(1, P.epochLoss.n);
     P.epochLoss = { sum: 0, nll: 0, n: 0 };
@@ -263,10 +272,7 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
         const block = Math.floor(bi / tc.langs.length);
         const li = bi % tc.langs.length;
         const imgs = plan.order.slice(block * B, (block + 1) * B);
-        for (let j = 0; j < B; j++) {
-          const name = train.images[imgs[j]];
-          (plan.flips[imgs[j]] && mapsFlip ? mapsFlip : mapsOrig).gather([name], featBuf.subarray(j * mapsOrig.dim, (j + 1) * mapsOrig.dim));
-        }
+        inputs.gather(imgs.map((i) => train.images[i]), featBuf, (j) => (plan.flips[imgs[j]] && mapsFlip ? mapsFlip : mapsOrig));
         const lang = tc.langs[li];
         const seqs: number[][] = [];
         for (let c = 0; c < tc.captions_per_image; c++) {
@@ -322,6 +328,25 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     return P;
   } finally {
     bar.stop();
+  }
+}
+
+/** Copy a saved decoder's weights into a new model: same vocabulary required; parameters only the new model has stay as initialised. */
+async function warmStart(model: CaptionModel, dir: string): Promise<void> {
+  const { loadCaptionModel } = await import('../model/caption-model.js');
+  const from = await loadCaptionModel(dir);
+  try {
+    if (JSON.stringify(from.config.vocab) !== JSON.stringify(model.config.vocab)) throw new VlmError(`init_from ${dir}: its vocabulary differs from this recipe's`);
+    const fresh: string[] = [];
+    for (const [name, v] of model.params.vars) {
+      const src = from.params.vars.get(name);
+      if (src && src.shape.join() === v.shape.join()) v.assign(src);
+      else fresh.push(name);
+    }
+    model.embedding.data.set(from.embedding.data);
+    log(`warm start from ${dir}; new parameters: ${fresh.join(', ') || 'none'}`);
+  } finally {
+    from.dispose();
   }
 }
 

@@ -8,6 +8,8 @@ import type { CaptionLang } from '../../model/caption-vocab.js';
 import { UsageError } from '../../util/errors.js';
 import { defaultModelDir } from '../../util/paths.js';
 import { openMapExtractor, type MapExtractor } from './image-maps.js';
+import { memoryRow } from '../../model/caption-config.js';
+import type { Detector } from '../../model/detector.js';
 import { rerankBest } from './rerank.js';
 
 export interface CaptionOptions {
@@ -35,7 +37,9 @@ export interface Captioner {
 /** The captioner plus the pieces evaluation needs (cached maps in, whole beams out). */
 export interface CaptionerInternals extends Captioner {
   model: CaptionModel;
-  /** Final beams for precomputed maps, best first. */
+  /** The decoder's input row per image: the tower's map, plus the detector row when the decoder takes one. */
+  inputs(images: ImageInput[]): Promise<Float32Array[]>;
+  /** Final beams for precomputed input rows, best first. */
   beams(maps: Float32Array[], opts: CaptionOptions & { lengthAlpha?: number; noRepeatNgram?: number }): BeamHypothesis[][];
   /** Pick one hypothesis per image by re-ranking (encoder loaded on first use). */
   rerank(images: ImageInput[], beams: BeamHypothesis[][], lang: CaptionLang, weight?: number): Promise<BeamHypothesis[]>;
@@ -61,7 +65,21 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
   const model = await loadCaptionModel(dir);
   const dec = model.config.decode ?? {};
   let extractor: MapExtractor | undefined;
+  let detector: Promise<Detector> | undefined;
   let encoder: Promise<Encoder> | undefined;
+
+  const inputs: CaptionerInternals['inputs'] = async (images) => {
+    extractor ??= await openMapExtractor(model.config.tower, model.config.tap);
+    const maps = await extractor.maps(images);
+    if (!model.config.detector) return maps;
+    // The decoder also reads the detector's class evidence, computed as the training cache did.
+    const { detectorFeatureRow, loadDetector } = await import('../../model/detector-features.js');
+    detector ??= loadDetector(model.config.detector.kind);
+    const det = await detector;
+    const rows: Float32Array[] = [];
+    for (let i = 0; i < images.length; i++) rows.push(memoryRow(model.config, maps[i], await detectorFeatureRow(det, images[i])));
+    return rows;
+  };
 
   const beams: CaptionerInternals['beams'] = (maps, opts) => {
     const { lang, beam } = checkOpts(opts);
@@ -92,13 +110,13 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
 
   return {
     model,
+    inputs,
     beams,
     rerank,
     async captionImages(images, opts = {}) {
       const { lang } = checkOpts(opts);
       if (images.length === 0) return [];
-      extractor ??= await openMapExtractor(model.config.tower, model.config.tap);
-      const maps = await extractor.maps(images);
+      const maps = await inputs(images);
       const bs = beams(maps, opts);
       // re-ranking is on when asked for, else when the model's decoding defaults (chosen on dev) say so
       const picked = (opts.rerank ?? dec.rerank) ? await rerank(images, bs, lang) : bs.map((b) => b[0]);
@@ -106,6 +124,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
     },
     async dispose() {
       await extractor?.dispose();
+      if (detector) (await detector).dispose();
       if (encoder) await (await encoder).dispose();
       model.dispose();
     },
