@@ -4,9 +4,10 @@
  * flickr8k: ridge regression from image features (train, orig + flip rows) to the TF-IDF bag of words of the image's
  *   captions; then dev retrieval between predicted and real caption vectors (R@1/5/10 both ways, 1,000 images x 5
  *   captions). Not the trained model's numbers, but a fair ranking of feature sets.
- * gtsrb: nearest-class-mean and 1-NN accuracy (cosine) on the 3,975 test images from the 40/class train images.
+ * (GTSRB feature sets are compared by scripts/gtsrb-feature-study.ts, on tracks held out of TRAIN: an earlier
+ * GTSRB mode here scored the test split and was removed.)
  *
- *   node dist/scripts/probe-feature-taps.js [--dataset flickr8k|gtsrb] [--towers a,b] [--taps x,y] [--lambda 1,10,100] [--json]
+ *   node dist/scripts/probe-feature-taps.js [--dataset flickr8k] [--towers a,b] [--taps x,y] [--lambda 1,10,100] [--json]
  * Taps without a complete cache are skipped. A tap "a+b" concatenates the (separately L2-normalised) taps a and b;
  * "a+tower2:b" takes b from another tower.
  */
@@ -15,9 +16,6 @@ import { hasFeatureCache, listFeatureCaches, readFeatureCache, selectRows } from
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
-import { loadGtsrb } from '../src/train/datasets/gtsrb.js';
-import { relative } from 'node:path';
-import { requireDataset } from '../src/train/datasets/require-dataset.js';
 import { log } from '../src/util/log.js';
 
 const { values } = parseArgs({
@@ -241,38 +239,8 @@ if (values.dataset === 'flickr8k') {
     results.push(row);
     log(`  ${cand.padEnd(34)} d=${String(d).padEnd(5)} t2i R@1/5/10 ${best!.t2i.join('/')}  i2t ${best!.i2t.join('/')}  (lambda ${best!.lambda})`);
   }
-} else if (values.dataset === 'gtsrb') {
-  const g = loadGtsrb();
-  const dir = requireDataset('gtsrb', 'GTSRB');
-  const trainNames = g.train.map((x) => relative(dir, x.path)), testNames = g.test.map((x) => relative(dir, x.path));
-  const nClass = g.classes.length;
-  for (const cand of candidates) {
-    const [tower, tap] = cand.split('/');
-    const tr0 = rows(tower, tap, trainNames, { dataset: 'gtsrb' }), te0 = rows(tower, tap, testNames, { dataset: 'gtsrb' });
-    if (!tr0 || !te0) continue;
-    const d = tr0.dim;
-    const xtr = tr0.data, xte = te0.data;
-    const mean = colMean(xtr, d);
-    centre(xtr, d, mean);
-    centre(xte, d, mean);
-    const tr = l2rows(xtr, d), te = l2rows(xte, d);
-    const sim = await matmul(te, testNames.length, d, transpose(tr, trainNames.length, d), trainNames.length);
-    let nn = 0, ncm = 0;
-    for (let i = 0; i < testNames.length; i++) {
-      let bi = 0;
-      const cls = new Float64Array(nClass);
-      for (let j = 0; j < trainNames.length; j++) {
-        const s = sim[i * trainNames.length + j];
-        if (s > sim[i * trainNames.length + bi]) bi = j;
-        cls[g.train[j].label] += s;
-      }
-      if (g.train[bi].label === g.test[i].label) nn++;
-      if (cls.indexOf(Math.max(...cls)) === g.test[i].label) ncm++;
-    }
-    const row = { tower, tap, dim: d, nn1: +((100 * nn) / testNames.length).toFixed(1), ncm: +((100 * ncm) / testNames.length).toFixed(1) };
-    results.push(row);
-    log(`  ${cand.padEnd(34)} d=${String(d).padEnd(5)} 1-NN ${row.nn1}%  class-mean ${row.ncm}%`);
-  }
+} else {
+  throw new Error(`--dataset ${values.dataset}: only flickr8k (GTSRB feature sets: scripts/gtsrb-feature-study.ts)`);
 }
 if (values.json) console.log(JSON.stringify(results, null, 1));
 
