@@ -11,6 +11,7 @@
  *     (cache the dev composites' location embeddings and occlusion maps under .cache/explain-dev), then
  *   nice -n 15 node dist/scripts/eval-explain.js --dev --composites 200 --seed 2 --sides ... --flips 0,1 --occlusions 6x2,8x2
  *     (score the study of settings from that cache: explain-dev.json; choose there, never on the test composites)
+ *   --seed 2,3 with --dev-cache / --dev: the same on each seed's composites (explain-dev-seeds.json), a check that a lead is not luck
  */
 import { parseArgs } from 'node:util';
 import { loadEncoder } from '../src/encoders/load.js';
@@ -38,6 +39,9 @@ const { values } = parseArgs({
   },
 });
 const nPairs = Number(values.pairs), nComp = Number(values.composites), seed = Number(values.seed), steps = Number(values.steps);
+// --dev and --dev-cache take several seeds (2,3): the same study on each seed's composites
+const seeds = values.seed!.split(',').map(Number);
+if (seeds.some((x) => !Number.isInteger(x)) || (seeds.length > 1 && !values.dev && !values['dev-cache'])) throw new VlmError('--seed: one integer (several, comma-separated, only with --dev or --dev-cache)');
 const modelDir = values.model ?? defaultModelDir;
 const only = values.only as 'dense' | 'occlusion' | undefined;
 if (only !== undefined && only !== 'dense' && only !== 'occlusion') throw new VlmError('--only must be dense or occlusion');
@@ -48,7 +52,7 @@ const command = previous ? `${previous.command} && ${base} --only ${only} --resu
 const POINTING_TEXT = 'a traffic sign';
 const TOLERANCE = 15;
 
-const cmdDev = () => `nice -n 15 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${seed} --sides ${values.sides} --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''}`;
+const cmdDev = () => `nice -n 15 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${values.seed} --sides ${values.sides} --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''}`;
 const encoder = await loadEncoder(values.model);
 const dense = await explainerFor(encoder, modelDir);
 if (!dense) throw new VlmError(`${modelDir} is not a vlm model folder: the dense method cannot be evaluated`);
@@ -64,9 +68,11 @@ if (values['dev-cache']) {
     const [cells, span] = o.split('x').map(Number);
     return { cells, span };
   });
-  const bar = progress('dev cache', nComp);
-  await fillDevCache(dense, encoder, { modelId: encoder.id, n: nComp, seed, text: POINTING_TEXT, variants, occlusion, crops, onItem: () => bar.tick(1) });
-  bar.stop();
+  for (const s of seeds) {
+    const bar = progress(`dev cache seed ${s}`, nComp);
+    await fillDevCache(dense, encoder, { modelId: encoder.id, n: nComp, seed: s, text: POINTING_TEXT, variants, occlusion, crops, onItem: () => bar.tick(1) });
+    bar.stop();
+  }
   await dense.dispose();
   await encoder.dispose();
   process.exit(0);
@@ -76,11 +82,12 @@ if (values.dev) {
   const sides = values.sides!.split(',').map(Number);
   const occlusionKeys = values.occlusions!.split(',').filter(Boolean).map((o) => `o${o}`);
   const flip = values.flips!.split(',').includes('1');
-  const cmd = `nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites ${nComp} --seed ${seed} --sides ${values.sides} --pads 0 --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''} && ${cmdDev()}`;
+  const cmd = `nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites ${nComp} --seed ${values.seed} --sides ${values.sides} --pads 0 --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''} && ${cmdDev()}`;
   const cropKeys = values.crops!.split(',').filter(Boolean).map((o) => `c${o}`);
-  const t = await devStudy(encoder, { seed, n: nComp, sides, occlusionKeys, cropKeys, flip, text: POINTING_TEXT });
-  // the crop study lives beside the main record (it covers fewer composites)
-  if (!values['no-save']) saveEvalResult(modelDir, cropKeys.length ? 'explain-dev-crops' : 'explain-dev', { task: 'explain-dev', model: encoder.id, ...t }, cmd);
+  const t = await devStudy(encoder, { seeds, n: nComp, sides, occlusionKeys, cropKeys, flip, text: POINTING_TEXT });
+  // the crop study and the several-seed check live beside the main record (other composites, fewer settings)
+  const name = cropKeys.length ? 'explain-dev-crops' : seeds.length > 1 ? 'explain-dev-seeds' : 'explain-dev';
+  if (!values['no-save']) saveEvalResult(modelDir, name, { task: 'explain-dev', model: encoder.id, ...t }, cmd);
   for (const r of (t.best as object[]).slice(0, 8)) console.error(JSON.stringify(r));
   await dense.dispose();
   await encoder.dispose();

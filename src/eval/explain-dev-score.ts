@@ -23,6 +23,8 @@ export interface ScoreSetting {
   flip?: boolean;
   /** combine with an occlusion map (occlusionKey) by z-score sum with this weight on the occlusion */
   occlusion?: { key: string; weight: number };
+  /** a second occlusion map (another grid) added the same way: coarse and fine occlusion together */
+  occlusion2?: { key: string; weight: number };
   /** likewise with a crop-similarity map (cropKey) */
   crop?: { key: string; weight: number };
 }
@@ -75,6 +77,10 @@ export class DevScorer {
       const o = zscore(resample(this.items[i].occlusion.get(s.occlusion.key)!, n, n));
       const d = zscore(m);
       m = heatmap(n, n, d.values.map((x, j) => x + s.occlusion!.weight * o.values[j]));
+    }
+    if (s.occlusion2) {
+      const o = zscore(resample(this.items[i].occlusion.get(s.occlusion2.key)!, n, n));
+      m = heatmap(n, n, m.values.map((x, j) => x + s.occlusion2!.weight * o.values[j]));
     }
     if (s.crop) {
       const c = zscore(resample(this.items[i].crops.get(s.crop.key)!, n, n));
