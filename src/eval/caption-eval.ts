@@ -30,20 +30,29 @@ export interface CaptionEvalResult {
   captions: { image: string; text: string; reranked?: string }[];
 }
 
+/** Every image's final beam for a Flickr8k split (or its first `limit` images), with the 5 references per image. */
+export interface SplitBeams {
+  names: string[];
+  files: string[];
+  refs: string[][];
+  beams: BeamHypothesis[][];
+  /** Where the decoder's input rows came from. */
+  features: string;
+}
+
 /**
- * Caption a Flickr8k split and score against its 5 references per image (corpus BLEU-1..4, ROUGE-L, CIDEr-D;
- * Chinese on characters). Maps come from the feature cache when present (identical to running the tower on
- * the files, which is the fallback).
+ * Final beams for a Flickr8k split. Decoder inputs come from the feature caches when present (identical to
+ * running the tower, and the detector when the decoder takes one, on the files, which is the fallback).
  */
-export async function evalCaptions(
+export async function splitBeams(
   cap: CaptionerInternals,
-  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam?: number; rerank?: boolean; rerankWeight?: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean; modelDir: string },
-): Promise<CaptionEvalResult> {
-  const t0 = Date.now();
+  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean },
+): Promise<SplitBeams> {
   const data = loadCaptionSplit(opts.split);
-  const files = loadFlickr8k(opts.split, 'en').imagePaths;
+  const allFiles = loadFlickr8k(opts.split, 'en').imagePaths;
   const n = Math.min(opts.limit ?? data.images.length, data.images.length);
   const names = data.images.slice(0, n);
+  const files = allFiles.slice(0, n);
   const { tower, tap } = cap.model.config;
   let maps: DecoderRows | undefined;
   try {
@@ -52,9 +61,7 @@ export async function evalCaptions(
   } catch {
     maps = undefined;
   }
-  const beam = opts.beam ?? cap.model.config.decode?.beam ?? 3;
-  const texts: string[] = [];
-  const allBeams: BeamHypothesis[][] = [];
+  const beams: BeamHypothesis[][] = [];
   const per = 25;
   const bar = progress(`caption ${opts.split} ${opts.lang}`, n, { quiet: opts.quiet });
   for (let i = 0; i < n; i += per) {
@@ -66,20 +73,28 @@ export async function evalCaptions(
     } else {
       rows = await cap.inputs(files.slice(i, i + per));
     }
-    const bs = cap.beams(rows, { lang: opts.lang, beam, lengthAlpha: opts.lengthAlpha, noRepeatNgram: opts.noRepeatNgram });
-    texts.push(...bs.map((b) => b[0]?.text ?? ''));
-    if (opts.rerank) allBeams.push(...bs);
+    beams.push(...cap.beams(rows, { lang: opts.lang, beam: opts.beam, lengthAlpha: opts.lengthAlpha, noRepeatNgram: opts.noRepeatNgram }));
     bar.tick(part.length);
   }
   bar.stop();
-  const refs = names.map((_, i) => data.captions[opts.lang][i]);
-  const weight = opts.rerankWeight ?? cap.model.config.decode?.rerank_weight ?? 0.05;
-  let reranked: string[] = [];
-  let rerank: CaptionEvalResult['rerank'];
-  if (opts.rerank) {
-    // Contrastive scores of every beam candidate: image embeddings from the cached tower features when the cache
-    // has the encoder's inputs (same numbers as running the tower), else from the image files.
-    const vlm = await loadVlmModel(opts.modelDir);
+  const det = cap.model.config.detector ? ` + ${cap.model.config.detector.kind} detector rows` : '';
+  return {
+    names,
+    files,
+    refs: names.map((_, i) => data.captions[opts.lang][i]),
+    beams,
+    features: (maps ? `feature cache ${tower}/${tap}` : `${tower}/${tap} computed from the image files`) + det,
+  };
+}
+
+/**
+ * Contrastive cosines (image, candidate) for every beam candidate, with the model's logit scale. Image
+ * embeddings come from the cached tower features when the cache has all the encoder's inputs (same numbers as
+ * running the tower), else from the image files.
+ */
+export async function beamCosines(modelDir: string, sb: SplitBeams, lang: CaptionLang): Promise<{ cos: number[][]; scale: number; source: string }> {
+  const vlm = await loadVlmModel(modelDir);
+  try {
     const scale = vlm.model.logitScale().dataSync()[0];
     let imgEmb: Float32Array[];
     let source: string;
@@ -88,22 +103,42 @@ export async function evalCaptions(
       const feats: Record<string, Float32Array[]> = {};
       for (const s of towerInputs) {
         const m = readFeatureCache(s.tower, s.tap);
-        feats[s.key] = names.map((nm) => m.row(nm)!);
+        feats[s.key] = sb.names.map((nm) => m.row(nm)!);
       }
       imgEmb = vlm.embedImageFeatures(feats);
       source = 'feature cache';
     } else {
-      const enc = await (await import('../encoders/load.js')).loadEncoder(opts.modelDir);
-      imgEmb = await enc.embedImages(files.slice(0, n));
+      const enc = await (await import('../encoders/load.js')).loadEncoder(modelDir);
+      imgEmb = await enc.embedImages(sb.files);
       await enc.dispose();
       source = 'image files';
     }
-    const cos = allBeams.map((bs, i) => {
-      const t = bs.map((h) => h.text || ' ');
-      return vlm.embedTexts(t, opts.lang).map((e) => dot(imgEmb[i], e));
-    });
+    const cos = sb.beams.map((bs, i) => vlm.embedTexts(bs.map((h) => h.text || ' '), lang).map((e) => dot(imgEmb[i], e)));
+    return { cos, scale, source };
+  } finally {
     vlm.dispose();
-    const pick = (w: number) => allBeams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w)]?.text ?? '');
+  }
+}
+
+/**
+ * Caption a Flickr8k split and score against its 5 references per image (corpus BLEU-1..4, ROUGE-L, CIDEr-D;
+ * Chinese on characters).
+ */
+export async function evalCaptions(
+  cap: CaptionerInternals,
+  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam?: number; rerank?: boolean; rerankWeight?: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean; modelDir: string },
+): Promise<CaptionEvalResult> {
+  const t0 = Date.now();
+  const beam = opts.beam ?? cap.model.config.decode?.beam ?? 3;
+  const sb = await splitBeams(cap, { ...opts, beam });
+  const { names, refs } = sb;
+  const texts = sb.beams.map((b) => b[0]?.text ?? '');
+  const weight = opts.rerankWeight ?? cap.model.config.decode?.rerank_weight ?? 0.05;
+  let reranked: string[] = [];
+  let rerank: CaptionEvalResult['rerank'];
+  if (opts.rerank) {
+    const { cos, scale, source } = await beamCosines(opts.modelDir, sb, opts.lang);
+    const pick = (w: number) => sb.beams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w)]?.text ?? '');
     const sweep = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5].map((w) => {
       const sc = scoreCaptions(pick(w), refs, opts.lang);
       return { weight: w, bleu4: +sc.bleu4.toFixed(4), ciderD: +sc.ciderD.toFixed(4) };
@@ -116,10 +151,10 @@ export async function evalCaptions(
     dataset: 'flickr8k',
     split: opts.split,
     lang: opts.lang,
-    n_images: n,
+    n_images: names.length,
     refs_per_image: 5,
     beam,
-    features: (maps ? `feature cache ${tower}/${tap}` : `${tower}/${tap} computed from the image files`) + (cap.model.config.detector ? ` + ${cap.model.config.detector.kind} detector rows` : ''),
+    features: sb.features,
     tokens: opts.lang === 'en' ? 'lower-case words, punctuation removed' : 'Chinese characters (character-level scores), punctuation removed',
     scores: scoreCaptions(texts, refs, opts.lang),
     seconds: 0,

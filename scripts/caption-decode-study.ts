@@ -1,0 +1,75 @@
+/**
+ * The study behind a model's caption decoding defaults (caption.json "decode"), on the Flickr8k DEV split only:
+ * for each beam width, every final beam is scored once, then each pick rule is applied to the same beams:
+ *   decoder score (length-normalised log-probability)
+ *   + w x logit_scale x cosine(image, caption)      (re-ranking by the contrastive model, --weights)
+ *   + c x consensus with the rest of the beam        (mean smoothed sentence BLEU, minimum Bayes risk, --consensus)
+ * Also reported: the oracle (the beam's best candidate by its own CIDEr-D against the references), the headroom
+ * any re-ranking has; and each rule's CIDEr-D on the two halves of the split, a check that a lead is not luck.
+ *   node dist/scripts/caption-decode-study.js --model coco [--lang en] [--beams 8,16] [--weights 0,1,2] [--consensus 0,1,2] [--limit N] [--save]
+ * --save records models/<model>/eval/caption-decode-dev-<lang>.json.
+ */
+import { parseArgs } from 'node:util';
+import { loadCaptioner } from '../src/apps/caption/captioner.js';
+import { consensusScores } from '../src/apps/caption/consensus.js';
+import { rerankScores } from '../src/apps/caption/rerank.js';
+import { beamCosines, splitBeams } from '../src/eval/caption-eval.js';
+import { ciderD, metricTokens, scoreCaptions } from '../src/eval/caption-metrics/index.js';
+import { saveEvalResult } from '../src/eval/model-card.js';
+import type { CaptionLang } from '../src/model/caption-vocab.js';
+import { log } from '../src/util/log.js';
+import { defaultModelDir, modelArg, resolveModelDir } from '../src/util/paths.js';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    lang: { type: 'string', default: 'en' },
+    beams: { type: 'string', default: '8,16' },
+    weights: { type: 'string', default: '0,0.5,1,2,4' },
+    consensus: { type: 'string', default: '0,0.5,1,2,4,8' },
+    limit: { type: 'string' },
+    save: { type: 'boolean', default: false },
+  },
+});
+const nums = (s: string) => s.split(',').map(Number);
+const modelDir = values.model ? resolveModelDir(values.model) : defaultModelDir;
+const lang = values.lang as CaptionLang;
+const limit = values.limit ? Number(values.limit) : undefined;
+const cap = await loadCaptioner(modelDir);
+const r4 = (x: number) => +x.toFixed(4);
+const studies = [];
+for (const beam of nums(values.beams!)) {
+  const t0 = Date.now();
+  const sb = await splitBeams(cap, { split: 'dev', lang, beam, limit });
+  const { cos, scale } = await beamCosines(modelDir, sb, lang);
+  const cons = sb.beams.map((bs) => consensusScores(bs.map((h) => metricTokens(h.text, lang))));
+  const refs = sb.refs.map((rs) => rs.map((r) => metricTokens(r, lang)));
+  // Oracle: per image, the candidate with the best CIDEr-D (IDF comes from the references only, so a candidate's
+  // per-image score does not depend on the other images' picks).
+  const K = Math.max(...sb.beams.map((b) => b.length));
+  const perCand = Array.from({ length: K }, (_, k) => ciderD(sb.beams.map((bs) => metricTokens((bs[k] ?? bs[0]).text, lang)), refs).perImage);
+  const oracle = sb.beams.reduce((s, _, i) => s + Math.max(...perCand.map((p) => p[i])), 0) / sb.beams.length;
+  const half = Math.floor(sb.beams.length / 2);
+  const rows = [];
+  for (const w of nums(values.weights!)) {
+    for (const c of nums(values.consensus!)) {
+      const picks = sb.beams.map((bs, i) => {
+        const s = rerankScores(bs, cos[i], scale, w).map((x, k) => x + c * cons[i][k]);
+        return bs[s.indexOf(Math.max(...s))]?.text ?? '';
+      });
+      const sc = scoreCaptions(picks, sb.refs, lang);
+      const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);
+      rows.push({ weight: w, consensus: c, bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });
+    }
+  }
+  rows.sort((a, b) => b.ciderD - a.ciderD);
+  log(`beam ${beam}: oracle CIDEr-D ${oracle.toFixed(3)}; best ${JSON.stringify(rows[0])} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  studies.push({ beam, n_images: sb.beams.length, oracle_ciderD: r4(oracle), features: sb.features, rules: rows });
+}
+await cap.dispose();
+const result = { task: 'caption-decode-study', dataset: 'flickr8k', split: 'dev', lang, studies };
+console.log(JSON.stringify(result));
+if (values.save) {
+  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${limit ? ` --limit ${limit}` : ''} --save`;
+  saveEvalResult(modelDir, `caption-decode-dev-${lang}`, result, cmd);
+}
