@@ -3,7 +3,7 @@
  * for each beam width, every final beam is scored once, then each pick rule is applied to the same beams:
  *   decoder score (length-normalised log-probability)
  *   + w x logit_scale x cosine(image, caption)      (re-ranking by the contrastive model, --weights)
- *   + c x consensus with the rest of the beam        (mean smoothed sentence BLEU, minimum Bayes risk, --consensus)
+ *   + c x consensus with the rest of the beam        (mean smoothed sentence BLEU on token ids, minimum Bayes risk, --consensus)
  * Also reported: the oracle (the beam's best candidate by its own CIDEr-D against the references), the headroom
  * any re-ranking has; and each rule's CIDEr-D on the two halves of the split, a check that a lead is not luck.
  *   node dist/scripts/caption-decode-study.js --model coco [--lang en] [--beams 8,16] [--weights 0,1,2] [--consensus 0,1,2] [--limit N] [--save]
@@ -11,8 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadCaptioner } from '../src/apps/caption/captioner.js';
-import { consensusScores } from '../src/apps/caption/consensus.js';
-import { rerankScores } from '../src/apps/caption/rerank.js';
+import { rerankBest } from '../src/apps/caption/rerank.js';
 import { beamCosines, splitBeams } from '../src/eval/caption-eval.js';
 import { ciderD, metricTokens, scoreCaptions } from '../src/eval/caption-metrics/index.js';
 import { saveEvalResult } from '../src/eval/model-card.js';
@@ -42,7 +41,6 @@ for (const beam of nums(values.beams!)) {
   const t0 = Date.now();
   const sb = await splitBeams(cap, { split: 'dev', lang, beam, limit });
   const { cos, scale } = await beamCosines(modelDir, sb, lang);
-  const cons = sb.beams.map((bs) => consensusScores(bs.map((h) => metricTokens(h.text, lang))));
   const refs = sb.refs.map((rs) => rs.map((r) => metricTokens(r, lang)));
   // Oracle: per image, the candidate with the best CIDEr-D (IDF comes from the references only, so a candidate's
   // per-image score does not depend on the other images' picks).
@@ -54,8 +52,7 @@ for (const beam of nums(values.beams!)) {
   for (const w of nums(values.weights!)) {
     for (const c of nums(values.consensus!)) {
       const picks = sb.beams.map((bs, i) => {
-        const s = rerankScores(bs, cos[i], scale, w).map((x, k) => x + c * cons[i][k]);
-        return bs[s.indexOf(Math.max(...s))]?.text ?? '';
+        return bs[rerankBest(bs, cos[i], scale, w, c)]?.text ?? '';
       });
       const sc = scoreCaptions(picks, sb.refs, lang);
       const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);

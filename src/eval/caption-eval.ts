@@ -24,7 +24,7 @@ export interface CaptionEvalResult {
   tokens: string;
   scores: CaptionScores;
   /** Same beams, final pick re-ranked by the contrastive model (when measured). */
-  rerank?: { weight: number; scores: CaptionScores; image_features: string; sweep: { weight: number; bleu4: number; ciderD: number }[] };
+  rerank?: { weight: number; consensus: number; scores: CaptionScores; image_features: string; sweep: { weight: number; bleu4: number; ciderD: number }[] };
   seconds: number;
   /** Generated captions, in split order. */
   captions: { image: string; text: string; reranked?: string }[];
@@ -126,7 +126,7 @@ export async function beamCosines(modelDir: string, sb: SplitBeams, lang: Captio
  */
 export async function evalCaptions(
   cap: CaptionerInternals,
-  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam?: number; rerank?: boolean; rerankWeight?: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean; modelDir: string },
+  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam?: number; rerank?: boolean; rerankWeight?: number; consensus?: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean; modelDir: string },
 ): Promise<CaptionEvalResult> {
   const t0 = Date.now();
   const beam = opts.beam ?? cap.model.config.decode?.beam ?? 3;
@@ -134,17 +134,18 @@ export async function evalCaptions(
   const { names, refs } = sb;
   const texts = sb.beams.map((b) => b[0]?.text ?? '');
   const weight = opts.rerankWeight ?? cap.model.config.decode?.rerank_weight ?? 0.05;
+  const consensus = opts.consensus ?? cap.model.config.decode?.consensus ?? 0;
   let reranked: string[] = [];
   let rerank: CaptionEvalResult['rerank'];
   if (opts.rerank) {
     const { cos, scale, source } = await beamCosines(opts.modelDir, sb, opts.lang);
-    const pick = (w: number) => sb.beams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w)]?.text ?? '');
+    const pick = (w: number) => sb.beams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w, consensus)]?.text ?? '');
     const sweep = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5].map((w) => {
       const sc = scoreCaptions(pick(w), refs, opts.lang);
       return { weight: w, bleu4: +sc.bleu4.toFixed(4), ciderD: +sc.ciderD.toFixed(4) };
     });
     reranked = pick(weight);
-    rerank = { weight, scores: scoreCaptions(reranked, refs, opts.lang), image_features: source, sweep };
+    rerank = { weight, consensus, scores: scoreCaptions(reranked, refs, opts.lang), image_features: source, sweep };
   }
   const result: CaptionEvalResult = {
     task: 'caption',

@@ -24,7 +24,7 @@ export interface CaptionDecoderConfig {
   max_length: number;
   vocab: { specials: string[]; en: string[]; zh: string[] };
   /** Decoding defaults chosen on the dev split. */
-  decode?: { beam?: number; length_alpha?: number; no_repeat_ngram?: number; rerank_weight?: number; rerank?: boolean };
+  decode?: { beam?: number; length_alpha?: number; no_repeat_ngram?: number; rerank_weight?: number; rerank?: boolean; consensus?: number };
   training?: Record<string, unknown>;
 }
 

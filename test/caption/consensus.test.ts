@@ -22,3 +22,13 @@ test('consensus favours the caption the beam agrees on over an outlier', () => {
   assert.ok(s[0] > s[3]);
   assert.deepEqual(consensusScores([w('a dog')]), [0]);
 });
+
+test('rerankBest with a consensus weight moves the pick from a high-scoring outlier to the caption the beam agrees on', async () => {
+  const { rerankBest } = await import('../../src/apps/caption/rerank.js');
+  const hyp = (ids: number[], score: number) => ({ ids, text: ids.join(' '), logp: score, score });
+  const beam = [hyp([9, 8, 7], -0.5), hyp([1, 2, 3, 4], -0.6), hyp([1, 2, 3, 5], -0.7), hyp([1, 2, 3, 4, 6], -0.8)];
+  const zeros = beam.map(() => 0);
+  assert.equal(rerankBest(beam, zeros, 1, 0), 0);
+  assert.equal(rerankBest(beam, zeros, 1, 0, 0), 0);
+  assert.equal(rerankBest(beam, zeros, 1, 0, 2), 1);
+});

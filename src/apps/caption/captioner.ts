@@ -18,6 +18,8 @@ export interface CaptionOptions {
   beam?: number;
   /** Re-rank the final beam by the contrastive model's image-text score. */
   rerank?: boolean;
+  /** Weight of the beam's consensus (minimum Bayes risk) in the final pick; default from caption.json (0: off). */
+  consensus?: number;
 }
 
 export interface CaptionResult {
@@ -41,8 +43,8 @@ export interface CaptionerInternals extends Captioner {
   inputs(images: ImageInput[]): Promise<Float32Array[]>;
   /** Final beams for precomputed input rows, best first. */
   beams(maps: Float32Array[], opts: CaptionOptions & { lengthAlpha?: number; noRepeatNgram?: number }): BeamHypothesis[][];
-  /** Pick one hypothesis per image by re-ranking (encoder loaded on first use). */
-  rerank(images: ImageInput[], beams: BeamHypothesis[][], lang: CaptionLang, weight?: number): Promise<BeamHypothesis[]>;
+  /** Pick one hypothesis per image by re-ranking (encoder loaded on first use), with the beam's consensus at weight `consensus`. */
+  rerank(images: ImageInput[], beams: BeamHypothesis[][], lang: CaptionLang, weight?: number, consensus?: number): Promise<BeamHypothesis[]>;
 }
 
 export function confidence(h: BeamHypothesis): number {
@@ -50,6 +52,7 @@ export function confidence(h: BeamHypothesis): number {
 }
 
 function checkOpts(opts: CaptionOptions): { lang: CaptionLang; beam?: number } {
+  if (opts.consensus !== undefined && !(Number.isFinite(opts.consensus) && opts.consensus >= 0)) throw new UsageError(`consensus must be a number >= 0 (got ${opts.consensus})`);
   const lang = opts.lang ?? 'en';
   if (lang !== 'en' && lang !== 'zh') throw new UsageError(`caption language must be en or zh (got ${String(lang)})`);
   if (opts.beam !== undefined && !(Number.isInteger(opts.beam) && opts.beam >= 1 && opts.beam <= 20)) throw new UsageError(`beam must be an integer 1..20 (got ${opts.beam})`);
@@ -91,7 +94,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
     });
   };
 
-  const rerank: CaptionerInternals['rerank'] = async (images, bs, lang, weight = dec.rerank_weight ?? 0.05) => {
+  const rerank: CaptionerInternals['rerank'] = async (images, bs, lang, weight = dec.rerank_weight ?? 0.05, consensus = dec.consensus ?? 0) => {
     encoder ??= import('../../encoders/load.js').then((m) => m.loadEncoder(dir));
     const enc = await encoder;
     const imgEmb = await enc.embedImages(images);
@@ -103,7 +106,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
         continue;
       }
       const txt = await enc.embedTexts(hs.map((h) => h.text), { lang });
-      out.push(hs[rerankBest(hs, txt.map((t) => dot(imgEmb[i], t)), enc.logitScale ?? 1, weight)]);
+      out.push(hs[rerankBest(hs, txt.map((t) => dot(imgEmb[i], t)), enc.logitScale ?? 1, weight, consensus)]);
     }
     return out;
   };
@@ -119,7 +122,10 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
       const maps = await inputs(images);
       const bs = beams(maps, opts);
       // re-ranking is on when asked for, else when the model's decoding defaults (chosen on dev) say so
-      const picked = (opts.rerank ?? dec.rerank) ? await rerank(images, bs, lang) : bs.map((b) => b[0]);
+      const consensus = opts.consensus ?? dec.consensus ?? 0;
+      const picked = (opts.rerank ?? dec.rerank)
+        ? await rerank(images, bs, lang, undefined, consensus)
+        : bs.map((b) => b[rerankBest(b, b.map(() => 0), 1, 0, consensus)]);
       return picked.map((h) => ({ text: h.text, score: confidence(h) }));
     },
     async dispose() {
