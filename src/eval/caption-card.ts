@@ -15,7 +15,7 @@ interface CaptionResultShape {
   n_images: number;
   beam: number;
   scores: CaptionScores;
-  rerank?: { weight: number; scores: CaptionScores };
+  rerank?: { weight: number; consensus?: number; scores: CaptionScores };
   captions: { image: string; text: string; reranked?: string }[];
 }
 
@@ -41,9 +41,9 @@ export function captionCardSections(modelDir: string): CardSection[] {
     if (!rec) continue;
     const r = rec.result as unknown as CaptionResultShape;
     rows.push(scoreRow(`${lang}, beam`, rec, r.scores, r.beam));
-    if (r.rerank) rows.push(scoreRow(`${lang}, beam + re-rank (w = ${r.rerank.weight})`, rec, r.rerank.scores, r.beam));
+    if (r.rerank) rows.push(scoreRow(`${lang}, beam + re-rank (w = ${r.rerank.weight}${r.rerank.consensus ? `, consensus ${r.rerank.consensus}` : ''})`, rec, r.rerank.scores, r.beam));
   }
-  let config: { training?: Record<string, unknown>; d_model?: number; layers?: number; heads?: number; vocab?: { en: string[]; zh: string[] } } = {};
+  let config: { training?: Record<string, unknown>; d_model?: number; layers?: number; heads?: number; vocab?: { en: string[]; zh: string[] }; detector?: { tokens: number } } = {};
   const cfgPath = join(modelDir, 'caption.json');
   if (existsSync(cfgPath)) config = JSON.parse(readFileSync(cfgPath, 'utf8'));
   const t = config.training ?? {};
@@ -71,14 +71,17 @@ export function captionCardSections(modelDir: string): CardSection[] {
     return lines.join('\n');
   });
 
+  const det = config.detector ? ` and ${config.detector.tokens} tokens of CenterNet COCO class evidence (the 160-float detector row)` : '';
+  const warm = typeof t.init_from === 'string' ? ` It was warm-started from the decoder in ${t.init_from}.` : '';
   const text = `A small Transformer decoder (${config.layers ?? '?'} layers, d_model ${config.d_model ?? '?'}, ${config.heads ?? '?'} heads) with
-cross-attention over the frozen tower's 7x7 spatial map (mobilenet_v2_mid \`final_map\`), one decoder for both
+cross-attention over the frozen tower's 7x7 spatial map (mobilenet_v2_mid \`final_map\`)${det}, one decoder for both
 languages (a start token <en> or <zh>; ${config.vocab?.en.length ?? '?'} English words + ${config.vocab?.zh.length ?? '?'} Chinese characters).
 Trained by vlm in TypeScript on Flickr8k **train** captions (teacher forcing, label smoothing, AdamW, warmup + cosine);
 the checkpoint was selected by greedy CIDEr-D on the first dev images (never test). Training: ${String(t.minutes ?? '?')} min,
-${String(t.steps ?? '?')} steps (${String(t.epochs_run ?? '?')} passes over the train images per language), stop: ${String(t.stop ?? '?')}.
+${String(t.steps ?? '?')} steps (${String(t.epochs_run ?? '?')} passes over the train images per language), stop: ${String(t.stop ?? '?')}.${warm}
 Weights: caption.json + caption.safetensors. Decoding: beam search with GNMT length normalisation and no repeated
-trigrams; re-ranking adds the contrastive model's image-text score. Chinese is scored on characters.
+trigrams; re-ranking adds the contrastive model's image-text score (and, with consensus, the candidate's agreement with
+the rest of its beam), with weights chosen on dev. Chinese is scored on characters.
 
 Flickr8k **test** (1,000 images, 5 references each; coco-caption definitions of BLEU, ROUGE-L and CIDEr-D):
 

@@ -196,7 +196,7 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     map_shape: shape,
     vocab: vocab.json,
     decode: { beam: 3, length_alpha: 0.7, no_repeat_ngram: 3 },
-    training: { recipe: recipe.name, dataset: 'flickr8k', split: 'train', langs: tc.langs },
+    training: { recipe: recipe.name, dataset: 'flickr8k', split: 'train', langs: tc.langs, ...(tc.init_from ? { init_from: tc.init_from } : {}) },
   };
   const rng = createRng(tc.seed);
   const model = createCaptionModel(config, rng);
