@@ -4,6 +4,7 @@
  *   decoder score (length-normalised log-probability)
  *   + w x logit_scale x cosine(image, caption)      (re-ranking by the contrastive model, --weights)
  *   + c x consensus with the rest of the beam        (mean smoothed sentence BLEU on token ids, minimum Bayes risk, --consensus)
+ * --alphas re-scores the same beams with other length-penalty exponents (the decoder's own by default).
  * Also reported: the oracle (the beam's best candidate by its own CIDEr-D against the references), the headroom
  * any re-ranking has; and each rule's CIDEr-D on the two halves of the split, a check that a lead is not luck.
  *   node dist/scripts/caption-decode-study.js --model coco [--lang en] [--beams 8,16] [--weights 0,1,2] [--consensus 0,1,2] [--limit N] [--save]
@@ -13,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadCaptioner } from '../src/apps/caption/captioner.js';
 import { rerankBest } from '../src/apps/caption/rerank.js';
 import { beamCosines, splitBeams } from '../src/eval/caption-eval.js';
+import { lengthPenalty } from '../src/model/caption-beam.js';
 import { ciderD, metricTokens, scoreCaptions } from '../src/eval/caption-metrics/index.js';
 import { saveEvalResult } from '../src/eval/model-card.js';
 import type { CaptionLang } from '../src/model/caption-vocab.js';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     beams: { type: 'string', default: '8,16' },
     weights: { type: 'string', default: '0,0.5,1,2,4' },
     consensus: { type: 'string', default: '0,0.5,1,2,4,8' },
+    alphas: { type: 'string' },
     limit: { type: 'string' },
     save: { type: 'boolean', default: false },
   },
@@ -37,10 +40,12 @@ const limit = values.limit ? Number(values.limit) : undefined;
 const cap = await loadCaptioner(modelDir);
 const r4 = (x: number) => +x.toFixed(4);
 const studies = [];
+// image embeddings are the same for every beam width: computed once
+const embeddings: { images?: Float32Array[]; source?: string } = {};
 for (const beam of nums(values.beams!)) {
   const t0 = Date.now();
   const sb = await splitBeams(cap, { split: 'dev', lang, beam, limit });
-  const { cos, scale } = await beamCosines(modelDir, sb, lang);
+  const { cos, scale } = await beamCosines(modelDir, sb, lang, embeddings);
   const refs = sb.refs.map((rs) => rs.map((r) => metricTokens(r, lang)));
   // Oracle: per image, the candidate with the best CIDEr-D (IDF comes from the references only, so a candidate's
   // per-image score does not depend on the other images' picks).
@@ -49,14 +54,18 @@ for (const beam of nums(values.beams!)) {
   const oracle = sb.beams.reduce((s, _, i) => s + Math.max(...perCand.map((p) => p[i])), 0) / sb.beams.length;
   const half = Math.floor(sb.beams.length / 2);
   const rows = [];
-  for (const w of nums(values.weights!)) {
-    for (const c of nums(values.consensus!)) {
-      const picks = sb.beams.map((bs, i) => {
-        return bs[rerankBest(bs, cos[i], scale, w, c)]?.text ?? '';
-      });
-      const sc = scoreCaptions(picks, sb.refs, lang);
-      const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);
-      rows.push({ weight: w, consensus: c, bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });
+  // The length penalty only orders finished candidates (the search expands by raw log-probability), so other
+  // alphas are a re-scoring of the same beams.
+  const baseAlpha = cap.model.config.decode?.length_alpha ?? 0.7;
+  for (const alpha of values.alphas ? nums(values.alphas) : [baseAlpha]) {
+    const rescored = sb.beams.map((bs) => bs.map((h) => ({ ...h, score: h.logp / lengthPenalty(h.ids.length + 1, alpha) })));
+    for (const w of nums(values.weights!)) {
+      for (const c of nums(values.consensus!)) {
+        const picks = rescored.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w, c)]?.text ?? '');
+        const sc = scoreCaptions(picks, sb.refs, lang);
+        const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);
+        rows.push({ length_alpha: alpha, weight: w, consensus: c, bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });
+      }
     }
   }
   rows.sort((a, b) => b.ciderD - a.ciderD);
@@ -67,6 +76,6 @@ await cap.dispose();
 const result = { task: 'caption-decode-study', dataset: 'flickr8k', split: 'dev', lang, studies };
 console.log(JSON.stringify(result));
 if (values.save) {
-  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${limit ? ` --limit ${limit}` : ''} --save`;
+  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${values.alphas ? ` --alphas ${values.alphas}` : ''}${limit ? ` --limit ${limit}` : ''} --save`;
   saveEvalResult(modelDir, `caption-decode-dev-${lang}`, result, cmd);
 }

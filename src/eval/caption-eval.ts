@@ -92,14 +92,23 @@ export async function splitBeams(
  * embeddings come from the cached tower features when the cache has all the encoder's inputs (same numbers as
  * running the tower), else from the image files.
  */
-export async function beamCosines(modelDir: string, sb: SplitBeams, lang: CaptionLang): Promise<{ cos: number[][]; scale: number; source: string }> {
+export async function beamCosines(
+  modelDir: string,
+  sb: SplitBeams,
+  lang: CaptionLang,
+  /** Image embeddings kept between calls on the same images (e.g. several beam widths). */
+  memo: { images?: Float32Array[]; source?: string } = {},
+): Promise<{ cos: number[][]; scale: number; source: string }> {
   const vlm = await loadVlmModel(modelDir);
   try {
     const scale = vlm.model.logitScale().dataSync()[0];
     let imgEmb: Float32Array[];
     let source: string;
     const towerInputs = vlm.imageInputs.flatMap((s) => (s.source === 'tower' && !s.pool ? [s] : []));
-    if (towerInputs.length === vlm.imageInputs.length && towerInputs.every((s) => hasFeatureCache(s.tower, s.tap))) {
+    if (memo.images && memo.source && memo.images.length === sb.names.length) {
+      imgEmb = memo.images;
+      source = memo.source;
+    } else if (towerInputs.length === vlm.imageInputs.length && towerInputs.every((s) => hasFeatureCache(s.tower, s.tap))) {
       const feats: Record<string, Float32Array[]> = {};
       for (const s of towerInputs) {
         const m = readFeatureCache(s.tower, s.tap);
@@ -113,6 +122,8 @@ export async function beamCosines(modelDir: string, sb: SplitBeams, lang: Captio
       await enc.dispose();
       source = 'image files';
     }
+    memo.images = imgEmb;
+    memo.source = source;
     const cos = sb.beams.map((bs, i) => vlm.embedTexts(bs.map((h) => h.text || ' '), lang).map((e) => dot(imgEmb[i], e)));
     return { cos, scale, source };
   } finally {
