@@ -11,6 +11,7 @@
  *     (cache the dev composites' location embeddings and occlusion maps under .cache/explain-dev), then
  *   nice -n 15 node dist/scripts/eval-explain.js --dev --composites 200 --seed 2 --sides ... --flips 0,1 --occlusions 6x2,8x2
  *     (score the study of settings from that cache: explain-dev.json; choose there, never on the test composites)
+ *   --record NAME with --dev: save the study as <model>/eval/NAME.json (e.g. a focused study beside the main one)
  *   --seed 2,3 with --dev-cache / --dev: the same on each seed's composites (explain-dev-seeds.json), a check that a lead is not luck
  */
 import { parseArgs } from 'node:util';
@@ -34,7 +35,7 @@ import { createRng } from '../src/util/rng.js';
 const { values } = parseArgs({
   options: {
     pairs: { type: 'string', default: '200' }, composites: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
-    model: { type: 'string' }, only: { type: 'string' }, resume: { type: 'boolean', default: false }, steps: { type: 'string', default: '4' }, 'no-save': { type: 'boolean', default: false },
+    model: { type: 'string' }, only: { type: 'string' }, resume: { type: 'boolean', default: false }, steps: { type: 'string', default: '4' }, 'no-save': { type: 'boolean', default: false }, record: { type: 'string' },
     dev: { type: 'boolean', default: false }, 'dev-cache': { type: 'boolean', default: false }, pads: { type: 'string', default: '0' }, flips: { type: 'string', default: '0' }, occlusions: { type: 'string', default: '' }, crops: { type: 'string', default: '' }, sides: { type: 'string', default: '320,448,576' },
   },
 });
@@ -82,11 +83,11 @@ if (values.dev) {
   const sides = values.sides!.split(',').map(Number);
   const occlusionKeys = values.occlusions!.split(',').filter(Boolean).map((o) => `o${o}`);
   const flip = values.flips!.split(',').includes('1');
-  const cmd = `nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites ${nComp} --seed ${values.seed} --sides ${values.sides} --pads 0 --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''} && ${cmdDev()}`;
+  const cmd = `nice -n 15 node dist/scripts/eval-explain.js --dev-cache --composites ${nComp} --seed ${values.seed} --sides ${values.sides} --pads 0 --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''} && ${cmdDev()}${values.record ? ` --record ${values.record}` : ''}`;
   const cropKeys = values.crops!.split(',').filter(Boolean).map((o) => `c${o}`);
   const t = await devStudy(encoder, { seeds, n: nComp, sides, occlusionKeys, cropKeys, flip, text: POINTING_TEXT });
   // the crop study and the several-seed check live beside the main record (other composites, fewer settings)
-  const name = cropKeys.length ? 'explain-dev-crops' : seeds.length > 1 ? 'explain-dev-seeds' : 'explain-dev';
+  const name = values.record ?? (cropKeys.length ? 'explain-dev-crops' : seeds.length > 1 ? 'explain-dev-seeds' : 'explain-dev');
   if (!values['no-save']) saveEvalResult(modelDir, name, { task: 'explain-dev', model: encoder.id, ...t }, cmd);
   for (const r of (t.best as object[]).slice(0, 8)) console.error(JSON.stringify(r));
   await dense.dispose();

@@ -26,7 +26,10 @@ export const EXPLAIN_METHODS: readonly ExplainMethod[] = ['dense', 'occlusion'];
  * chosen on pointing-game dev composites (models/default/eval/explain-dev.json). Occlusion on 8 x 8 cells (81
  * encoder calls, ~3 s on 2 cores) at half weight: 73% on 150 dev composites against 61% for the dense map alone
  * (occlusion alone 49%). Crop similarity (windows enlarged to the encoder's input) hurt at every weight
- * (explain-dev-crops.json: 22% alone), so it is off.
+ * (explain-dev-crops.json: 22% alone), so it is off. Finer occlusion (explain-dev-occlusion.json, same 150
+ * composites): 12 x 12 cells alone point far better than 8 x 8 (55% vs 46%) but not in the blend (109 vs 110 hits);
+ * 8 x 8 and 12 x 12 together gained 2 hits (112, 1-2 per half) for 170 more encoder calls (~2x the occlusion
+ * time), too little to adopt without a second dev seed, so the blend stays 8 x 8.
  */
 export interface DenseBlend {
   occlusion?: OcclusionOptions & { weight: number };
