@@ -117,6 +117,8 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
   const flipTta = config.image.flip_tta;
   const logitScale = Math.exp(Math.min(tensorToFloat32(tensors.get('logit_scale')!, 'logit_scale')[0], Math.log(config.loss.logit_scale_max)));
 
+  const IMAGE_BATCH = 32;
+
   async function features(inputs: ImageInput[]): Promise<{ feats: Record<string, Float32Array[]>; flipped?: Record<string, Float32Array[]> }> {
     const feats: Record<string, Float32Array[]> = {};
     const flipped: Record<string, Float32Array[]> = {};
@@ -152,9 +154,13 @@ export async function loadNativeEncoder(dir: string, opts: NativeEncoderOptions 
     // own, and a detector wants the full-resolution image)
     ...(towers.size === 1 && detectors.size === 0 ? { imagePreprocess: [...towers.values()][0].preprocess } : {}),
     async embedImages(inputs) {
-      if (inputs.length === 0) return [];
-      const { feats, flipped } = await features(inputs);
-      return head.embed(feats, flipped);
+      const out: Float32Array[] = [];
+      // Bounded batches: tower activations grow with the batch (1,000 images in one call took 16 GB).
+      for (let i = 0; i < inputs.length; i += IMAGE_BATCH) {
+        const { feats, flipped } = await features(inputs.slice(i, i + IMAGE_BATCH));
+        out.push(...(await head.embed(feats, flipped)));
+      }
+      return out;
     },
     // The mixed tokenizer handles English and Chinese in one vocabulary: lang is advisory.
     async embedTexts(texts: string[], _opts: EmbedTextOptions = {}) {

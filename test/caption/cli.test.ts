@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { hasCaptionDecoder } from '../../src/model/caption-model.js';
 import { defaultModelDir, repoRoot } from '../../src/util/paths.js';
+import { loadEncoder } from '../../src/encoders/load.js';
 import { captionForServer } from '../../src/apps/caption/feature.js';
 import { decodeImage } from '../../src/image/decode.js';
 import { readFileSync } from 'node:fs';
@@ -40,8 +41,14 @@ test('vlm caption --lang zh answers in Chinese characters; bad input exits non-z
 
 test('POST /v1/caption feature: decoded pixels in, a caption out', { skip }, async () => {
   const img = await decodeImage(readFileSync(DOG));
-  const r = await captionForServer(undefined as never, img, { lang: 'en' });
-  assert.equal(r.lang, 'en');
-  assert.ok(r.caption.length > 3);
-  assert.ok(r.score > 0 && r.score <= 1);
+  // the served encoder's folder (here models/default) supplies the decoder
+  const enc = await loadEncoder();
+  try {
+    const r = await captionForServer(enc, img, { lang: 'en' });
+    assert.equal(r.lang, 'en');
+    assert.ok(r.caption.length > 3);
+    assert.ok(r.score > 0 && r.score <= 1);
+  } finally {
+    await enc.dispose();
+  }
 });

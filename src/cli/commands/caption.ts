@@ -27,7 +27,7 @@ export function registerCaption(program: Command): void {
     .option('--lang <lang>', 'caption language: en or zh', parseLang, 'en')
     .option('--beam <n>', 'beam width (1 = greedy; default from the model, chosen on dev)', parsePositiveInt)
     .option('--rerank', "re-rank the final beam by the contrastive model's image-text score (the model's default: see its caption.json)")
-    .option('--no-rerank', 'keep the decoder\'s own best beam')
+    .option('--no-rerank', 'skip the contrastive re-ranking (consensus, if set, still applies)')
     .option('--consensus <c>', consensusHelp, parseConsensus)
     .addOption(modelOption())
     .option('--json', 'one {"path","caption","score"} line per image on stdout')
