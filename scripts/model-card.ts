@@ -133,7 +133,7 @@ console.log(writeModelCard(modelDir, sections, { title: isDefault ? 'vlm default
 
 /** The default card's view of models/coco: its held-out numbers beside the default's, and when to use which. */
 function cocoSection(): CardSection {
-  const theirs = [...loadEvalResults(cocoDir).keys()].filter((k) => k.startsWith('retrieval-') || k.startsWith('zeroshot-')).sort();
+  const theirs = [...loadEvalResults(cocoDir).keys()].filter((k) => k.startsWith('retrieval-') || k.startsWith('zeroshot-') || k === 'caption-en' || k === 'caption-zh').sort();
   return {
     heading: 'The accurate model: models/coco (`--model coco`)',
     resultsFrom: cocoDir,
@@ -143,6 +143,9 @@ the 80 COCO classes, the highest heatmap score and the number of detections scor
 MB3-CenterNet converted to ONNX by vlm. It is the most accurate model vlm ships, and the slower one: the detector
 runs on the whole image at 512×512 and costs ~0.1 CPU-second per image, so embedding runs at ~9–10 images/s instead
 of ~50. Use it where accuracy matters more than indexing speed: \`vlm index photos/ --model coco\` (the library then
-searches with it), \`vlm classify photo.jpg --labels ... --model coco\`. Its own card: models/coco/MODEL_CARD.md. Trained on Flickr8k train, selected on dev, measured on test.`,
+searches with it), \`vlm classify photo.jpg --labels ... --model coco\`. Its caption decoder reads the detector evidence too
+(two more memory tokens), and picks from its beam with its own contrastive score and the beam's consensus:
+\`vlm caption photo.jpg --model coco\` (caption-en / caption-zh below). Its own card: models/coco/MODEL_CARD.md.
+Trained on Flickr8k train, selected on dev, measured on test.`,
   };
 }
