@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadCaptioner } from '../src/apps/caption/captioner.js';
-import { rerankBest } from '../src/apps/caption/rerank.js';
+import { beamAgreement, rerankBest } from '../src/apps/caption/rerank.js';
 import { beamCosines, splitBeams } from '../src/eval/caption-eval.js';
 import { lengthPenalty } from '../src/model/caption-beam.js';
 import { ciderD, metricTokens, scoreCaptions } from '../src/eval/caption-metrics/index.js';
@@ -46,6 +46,7 @@ for (const beam of nums(values.beams!)) {
   const t0 = Date.now();
   const sb = await splitBeams(cap, { split: 'dev', lang, beam, limit });
   const { cos, scale } = await beamCosines(modelDir, sb, lang, embeddings);
+  const agree = sb.beams.map(beamAgreement);
   const refs = sb.refs.map((rs) => rs.map((r) => metricTokens(r, lang)));
   // Oracle: per image, the candidate with the best CIDEr-D (IDF comes from the references only, so a candidate's
   // per-image score does not depend on the other images' picks).
@@ -61,7 +62,7 @@ for (const beam of nums(values.beams!)) {
     const rescored = sb.beams.map((bs) => bs.map((h) => ({ ...h, score: h.logp / lengthPenalty(h.ids.length + 1, alpha) })));
     for (const w of nums(values.weights!)) {
       for (const c of nums(values.consensus!)) {
-        const picks = rescored.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w, c)]?.text ?? '');
+        const picks = rescored.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w, c, agree[i])]?.text ?? '');
         const sc = scoreCaptions(picks, sb.refs, lang);
         const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);
         rows.push({ length_alpha: alpha, weight: w, consensus: c, bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });

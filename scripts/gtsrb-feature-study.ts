@@ -20,21 +20,12 @@ import { log } from '../src/util/log.js';
 import { defaultModelDir } from '../src/util/paths.js';
 
 /** The feature sets compared, each with the ridge probe (the logistic probe takes most of an hour per feature set). */
-const STUDY: { features: string; methods: FewShotMethod[] }[] = [
-  { features: 'tower:b13_gap', methods: ['ridge'] },
-  { features: 'tower:final_g2', methods: ['ridge'] },
-  { features: 'tower:b13_g2', methods: ['ridge'] },
-  { features: 'tower:b13_g3', methods: ['ridge'] },
-  { features: 'tower:b10_g3', methods: ['ridge'] },
-  { features: 'tower:b6_g3', methods: ['ridge'] },
-  { features: 'tower:b6_g2+b10_g2+b13_g2', methods: ['ridge'] },
-  { features: 'tower@128:b13_g2', methods: ['ridge'] },
-  { features: 'tower@128:b6_g3', methods: ['ridge'] },
-  { features: 'tower@128:b6_g3+b10_g3+b13_g2', methods: ['ridge'] },
-  { features: 'tower@96:b6_g3', methods: ['ridge'] },
-  { features: 'tower@96:b3_g3', methods: ['ridge'] },
-  { features: 'tower@96:b3_g3+b6_g3', methods: ['ridge'] },
+const FEATURES = [
+  'tower:b13_gap', 'tower:final_g2', 'tower:b13_g2', 'tower:b13_g3', 'tower:b10_g3', 'tower:b6_g3', 'tower:b6_g2+b10_g2+b13_g2',
+  'tower@128:b13_g2', 'tower@128:b6_g3', 'tower@128:b6_g3+b10_g3+b13_g2',
+  'tower@96:b6_g3', 'tower@96:b3_g3', 'tower@96:b3_g3+b6_g3',
 ];
+const methods: FewShotMethod[] = ['ridge'];
 const SHOTS = 16;
 
 const { values } = parseArgs({ options: { draws: { type: 'string', default: '2' }, save: { type: 'boolean', default: false } } });
@@ -57,7 +48,7 @@ const ALL = support.length;
 log(`gtsrb feature study: ${support.length} support candidates, ${validation.length} validation images (held-out tracks), ${classes} classes`);
 
 const rows = [];
-for (const { features, methods } of STUDY) {
+for (const features of FEATURES) {
   const f = parseTowerFeatures(features);
   if (!f) throw new Error(`not a tower feature spec: ${features}`);
   const { train, test, dim } = await towerFeatureRows(f, 'gtsrb', support, validation, { label: `gtsrb ${features}` });

@@ -1,5 +1,5 @@
 import type { CaptionerInternals } from '../apps/caption/captioner.js';
-import { rerankBest } from '../apps/caption/rerank.js';
+import { beamAgreement, rerankBest } from '../apps/caption/rerank.js';
 import { dot } from '../encoders/encoder.js';
 import type { BeamHypothesis } from '../model/caption-beam.js';
 import { loadVlmModel } from '../model/checkpoint.js';
@@ -150,7 +150,8 @@ export async function evalCaptions(
   let rerank: CaptionEvalResult['rerank'];
   if (opts.rerank) {
     const { cos, scale, source } = await beamCosines(opts.modelDir, sb, opts.lang);
-    const pick = (w: number) => sb.beams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w, consensus)]?.text ?? '');
+    const agree = consensus !== 0 ? sb.beams.map(beamAgreement) : undefined;
+    const pick = (w: number) => sb.beams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w, consensus, agree?.[i])]?.text ?? '');
     const sweep = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5].map((w) => {
       const sc = scoreCaptions(pick(w), refs, opts.lang);
       return { weight: w, bleu4: +sc.bleu4.toFixed(4), ciderD: +sc.ciderD.toFixed(4) };

@@ -5,6 +5,7 @@
  */
 import { dot, l2normalize } from '../encoders/encoder.js';
 import { surgery } from '../apps/explain/dense.js';
+import { blendMaps } from '../apps/explain/blend.js';
 import { heatmap, peak, resample, smooth, zscore, type Heatmap } from '../apps/explain/heatmap.js';
 import type { DevItem } from './explain-dev-cache.js';
 
@@ -73,20 +74,14 @@ export class DevScorer {
       }
     }
     let m = s.smooth > 0 ? smooth(out, s.smooth) : out;
-    if (s.occlusion) {
-      const o = zscore(resample(this.items[i].occlusion.get(s.occlusion.key)!, n, n));
-      const d = zscore(m);
-      m = heatmap(n, n, d.values.map((x, j) => x + s.occlusion!.weight * o.values[j]));
-    }
-    if (s.occlusion2) {
-      const o = zscore(resample(this.items[i].occlusion.get(s.occlusion2.key)!, n, n));
-      m = heatmap(n, n, m.values.map((x, j) => x + s.occlusion2!.weight * o.values[j]));
-    }
-    if (s.crop) {
-      const c = zscore(resample(this.items[i].crops.get(s.crop.key)!, n, n));
-      const d = s.occlusion ? m : zscore(m);
-      m = heatmap(n, n, d.values.map((x, j) => x + s.crop!.weight * c.values[j]));
-    }
+    // The library's blend (z-scored maps, weighted sum); extra maps come on the dense grid first, as in explain.
+    const it = this.items[i];
+    const extras = [
+      ...(s.occlusion ? [{ map: it.occlusion.get(s.occlusion.key)!, weight: s.occlusion.weight }] : []),
+      ...(s.occlusion2 ? [{ map: it.occlusion.get(s.occlusion2.key)!, weight: s.occlusion2.weight }] : []),
+      ...(s.crop ? [{ map: it.crops.get(s.crop.key)!, weight: s.crop.weight }] : []),
+    ];
+    if (extras.length) m = blendMaps([{ map: m, weight: 1 }, ...extras.map((e) => ({ map: resample(e.map, n, n), weight: e.weight }))]);
     return m;
   }
 

@@ -81,10 +81,20 @@ export async function loadCaptionModel(dir: string): Promise<CaptionModel> {
   return model;
 }
 
-/** Copy every dense parameter and the table from one model into another of the same config (best-epoch snapshots). */
-export function copyCaptionWeights(from: CaptionModel, to: CaptionModel): void {
-  for (const [name, v] of from.params.vars) to.params.get(name).assign(v);
+/**
+ * Copy the token table and every dense parameter of the same name and shape from one model into another
+ * (best-epoch snapshots of one config; warm starts into a config with more parameters). Returns the names of the
+ * target's parameters that had no counterpart and keep their values.
+ */
+export function copyCaptionWeights(from: CaptionModel, to: CaptionModel): string[] {
+  const kept: string[] = [];
+  for (const [name, v] of to.params.vars) {
+    const src = from.params.vars.get(name);
+    if (src && src.shape.join() === v.shape.join()) v.assign(src);
+    else kept.push(name);
+  }
   to.embedding.data.set(from.embedding.data);
+  return kept;
 }
 
 export { tf };

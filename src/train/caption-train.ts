@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { OptimizerConfig } from '../model/config.js';
 import type { CaptionDecoderConfig } from '../model/caption-config.js';
 import { beamSearch } from '../model/caption-beam.js';
-import { copyCaptionWeights, createCaptionModel, saveCaptionModel, type CaptionModel } from '../model/caption-model.js';
+import { copyCaptionWeights, createCaptionModel, loadCaptionModel, saveCaptionModel, type CaptionModel } from '../model/caption-model.js';
 import { CaptionVocab, PAD, type CaptionLang } from '../model/caption-vocab.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from '../model/safetensors.js';
 import { initTf, tf } from '../model/tf.js';
@@ -216,7 +216,6 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     P = loadState(opts.runDir, model, dense, sparse, recipeJson);
     resumed = true;
     if (existsSync(join(bestDir, 'caption.json'))) {
-      const { loadCaptionModel } = await import('../model/caption-model.js');
       const saved = await loadCaptionModel(bestDir);
       copyCaptionWeights(saved, best);
       saved.dispose();
@@ -331,19 +330,12 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
   }
 }
 
-/** Copy a saved decoder's weights into a new model: same vocabulary required; parameters only the new model has stay as initialised. */
+/** Start from a saved decoder's weights (same vocabulary); parameters only the new model has stay as initialised. */
 async function warmStart(model: CaptionModel, dir: string): Promise<void> {
-  const { loadCaptionModel } = await import('../model/caption-model.js');
   const from = await loadCaptionModel(dir);
   try {
     if (JSON.stringify(from.config.vocab) !== JSON.stringify(model.config.vocab)) throw new VlmError(`init_from ${dir}: its vocabulary differs from this recipe's`);
-    const fresh: string[] = [];
-    for (const [name, v] of model.params.vars) {
-      const src = from.params.vars.get(name);
-      if (src && src.shape.join() === v.shape.join()) v.assign(src);
-      else fresh.push(name);
-    }
-    model.embedding.data.set(from.embedding.data);
+    const fresh = copyCaptionWeights(from, model);
     log(`warm start from ${dir}; new parameters: ${fresh.join(', ') || 'none'}`);
   } finally {
     from.dispose();

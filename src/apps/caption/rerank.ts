@@ -6,14 +6,18 @@ import { consensusScores } from './consensus.js';
  * cosine(image, caption) + consensus x agreement with the rest of the beam (consensusScores on the token ids).
  * Weight 0 and consensus 0 keep the decoder's order.
  */
-export function rerankScores(hyps: BeamHypothesis[], cosines: number[], logitScale: number, weight: number, consensus = 0): number[] {
-  const agree = consensus !== 0 ? consensusScores(hyps.map((h) => h.ids.map(String))) : undefined;
-  return hyps.map((h, i) => h.score + weight * logitScale * cosines[i] + (agree ? consensus * agree[i] : 0));
+export function rerankScores(hyps: BeamHypothesis[], cosines: number[], logitScale: number, weight: number, consensus = 0, agree = consensus !== 0 ? beamAgreement(hyps) : undefined): number[] {
+  return hyps.map((h, i) => h.score + weight * logitScale * cosines[i] + (consensus !== 0 && agree ? consensus * agree[i] : 0));
+}
+
+/** Each candidate's agreement with the rest of its beam (consensusScores on token ids): callers that pick from the same beam under many weights compute it once. */
+export function beamAgreement(hyps: BeamHypothesis[]): number[] {
+  return consensusScores(hyps.map((h) => h.ids.map(String)));
 }
 
 /** Index of the best hypothesis under rerankScores. */
-export function rerankBest(hyps: BeamHypothesis[], cosines: number[], logitScale: number, weight: number, consensus = 0): number {
-  const s = rerankScores(hyps, cosines, logitScale, weight, consensus);
+export function rerankBest(hyps: BeamHypothesis[], cosines: number[], logitScale: number, weight: number, consensus = 0, agree?: number[]): number {
+  const s = rerankScores(hyps, cosines, logitScale, weight, consensus, agree);
   let best = 0;
   for (let i = 1; i < s.length; i++) if (s[i] > s[best]) best = i;
   return best;
