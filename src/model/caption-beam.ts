@@ -52,6 +52,74 @@ export function lengthPenalty(len: number, alpha: number): number {
   return alpha === 0 ? 1 : ((5 + len) / 6) ** alpha;
 }
 
+/** Cross-attention keys/values of a batch of decoder input rows, per layer [N, H, M, dh]. */
+export type BatchKeys = { k: tf.Tensor4D; v: tf.Tensor4D }[];
+
+export function batchMemoryKeys(model: CaptionModel, maps: Float32Array[]): BatchKeys {
+  const { config: cfg, params: P } = model;
+  const N = maps.length;
+  const dim = maps[0].length;
+  const H = cfg.heads;
+  const flat = new Float32Array(N * dim);
+  maps.forEach((m, i) => flat.set(m, i * dim));
+  return tf.tidy(() => {
+    const mem = encodeMemory(P, cfg, tf.tensor2d(flat, [N, dim]), false);
+    return memoryKeys(P, cfg, mem).map(({ k, v }) => ({
+      k: tf.reshape(k, [N, H, k.shape[1], k.shape[2]]) as tf.Tensor4D,
+      v: tf.reshape(v, [N, H, v.shape[1], v.shape[2]]) as tf.Tensor4D,
+    }));
+  });
+}
+
+export function disposeKeys(keys: { k: tf.Tensor; v: tf.Tensor }[] | undefined): void {
+  if (keys) for (const { k, v } of keys) tf.dispose([k, v]);
+}
+
+/**
+ * One incremental decoder step for R rows, row i continuing image imgs[i] from the cache row parents[i] (ignored at
+ * t = 0) with the token last[i]. Returns the log-probabilities over the language block [from, to) with [END] at
+ * local index 0, flat [R, V], and the extended self-attention cache (the previous one is disposed).
+ */
+export function stepLogProbs(
+  model: CaptionModel,
+  keys: BatchKeys,
+  imgs: number[],
+  last: Int32Array,
+  t: number,
+  prev: SelfCache | undefined,
+  parents: number[],
+  from: number,
+  to: number,
+): { lp: Float32Array; nextCache: SelfCache } {
+  const { config: cfg, embedding, params: P } = model;
+  const R = imgs.length;
+  const H = cfg.heads;
+  const { logp, nextCache } = tf.tidy(() => {
+    const x = tf.tensor3d(embedding.gather(last), [R, 1, cfg.d_model]);
+    const idx = tf.tensor1d(imgs, 'int32');
+    const mem = keys.map(({ k, v }) => ({
+      k: tf.reshape(tf.gather(k, idx), [R * H, k.shape[2], k.shape[3]]) as tf.Tensor3D,
+      v: tf.reshape(tf.gather(v, idx), [R * H, v.shape[2], v.shape[3]]) as tf.Tensor3D,
+    }));
+    // Each row continues its parent's prefix: pick the parents' cache rows.
+    let own: SelfCache | undefined;
+    if (prev) {
+      const par = tf.tensor1d(parents, 'int32');
+      const pick = (c: tf.Tensor3D) => {
+        const [, tt, dh] = c.shape;
+        return tf.reshape(tf.gather(tf.reshape(c, [-1, H, tt, dh]), par), [R * H, tt, dh]) as tf.Tensor3D;
+      };
+      own = prev.map(({ k, v }) => ({ k: pick(k), v: pick(v) }));
+    }
+    const step = decodeStep(P, cfg, x, t, own, mem);
+    return { logp: tf.logSoftmax(blockLogits(P, step.hidden, END, from, to)), nextCache: step.cache };
+  });
+  disposeKeys(prev);
+  const lp = logp.dataSync() as Float32Array;
+  logp.dispose();
+  return { lp, nextCache };
+}
+
 /**
  * Beam search over a batch of images (flattened tower maps): one decoder step per position for all live
  * hypotheses of all images in one call, with self-attention keys/values cached and re-gathered by parent.
@@ -65,30 +133,19 @@ export function beamSearch(model: CaptionModel, maps: Float32Array[], opts: Beam
 }
 
 function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions): BeamHypothesis[][] {
-  const { config: cfg, vocab, embedding, params: P } = model;
+  const { config: cfg, vocab } = model;
   const K = Math.max(1, opts.beam ?? 3);
   const alpha = opts.lengthAlpha ?? 0.7;
   const ngram = opts.noRepeatNgram ?? 3;
   const repPen = opts.repetitionPenalty ?? 0;
   const minLen = opts.minLength ?? 2;
   const N = maps.length;
-  const dim = maps[0].length;
   // Scores come for the language block only: local index 0 = [END], j >= 1 = id from + j - 1.
   const [from, to] = vocab.ranges[opts.lang];
   const V = to - from + 1;
   const idOf = (j: number) => (j === 0 ? END : from + j - 1);
   const langTok = LANG_TOKEN[opts.lang];
-  const H = cfg.heads;
-
-  const flat = new Float32Array(N * dim);
-  maps.forEach((m, i) => flat.set(m, i * dim));
-  const keys = tf.tidy(() => {
-    const mem = encodeMemory(P, cfg, tf.tensor2d(flat, [N, dim]), false);
-    return memoryKeys(P, cfg, mem).map(({ k, v }) => ({
-      k: tf.reshape(k, [N, H, k.shape[1], k.shape[2]]) as tf.Tensor4D,
-      v: tf.reshape(v, [N, H, v.shape[1], v.shape[2]]) as tf.Tensor4D,
-    }));
-  });
+  const keys = batchMemoryKeys(model, maps);
 
   const live: Hyp[][] = Array.from({ length: N }, () => [{ ids: [], logp: 0, row: -1 }]);
   let cache: SelfCache | undefined;
@@ -106,31 +163,8 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
       const R = rows.length;
       const last = new Int32Array(R);
       rows.forEach((r, i) => (last[i] = t === 0 ? langTok : r.hyp.ids[t - 1]));
-      const prev = cache;
-      const { logp, nextCache } = tf.tidy(() => {
-        const x = tf.tensor3d(embedding.gather(last), [R, 1, cfg.d_model]);
-        const idx = tf.tensor1d(rows.map((r) => r.img), 'int32');
-        const mem = keys.map(({ k, v }) => ({
-          k: tf.reshape(tf.gather(k, idx), [R * H, k.shape[2], k.shape[3]]) as tf.Tensor3D,
-          v: tf.reshape(tf.gather(v, idx), [R * H, v.shape[2], v.shape[3]]) as tf.Tensor3D,
-        }));
-        // Each row continues its parent's prefix: pick the parents' cache rows.
-        let own: SelfCache | undefined;
-        if (prev) {
-          const parents = tf.tensor1d(rows.map((r) => r.hyp.row), 'int32');
-          const pick = (c: tf.Tensor3D) => {
-            const [, tt, dh] = c.shape;
-            return tf.reshape(tf.gather(tf.reshape(c, [-1, H, tt, dh]), parents), [R * H, tt, dh]) as tf.Tensor3D;
-          };
-          own = prev.map(({ k, v }) => ({ k: pick(k), v: pick(v) }));
-        }
-        const step = decodeStep(P, cfg, x, t, own, mem);
-        return { logp: tf.logSoftmax(blockLogits(P, step.hidden, END, from, to)), nextCache: step.cache };
-      });
-      if (prev) for (const c of prev) tf.dispose([c.k, c.v]);
+      const { lp, nextCache } = stepLogProbs(model, keys, rows.map((r) => r.img), last, t, cache, rows.map((r) => r.hyp.row), from, to);
       cache = nextCache;
-      const lp = logp.dataSync() as Float32Array;
-      logp.dispose();
 
       const cands: { img: number; hyp: Hyp; tok: number; logp: number; row: number }[][] = Array.from({ length: N }, () => []);
       rows.forEach((r, i) => {
@@ -166,11 +200,8 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
       }
     }
   } finally {
-    if (cache) for (const c of cache) tf.dispose([c.k, c.v]);
-    for (const { k, v } of keys) {
-      k.dispose();
-      v.dispose();
-    }
+    disposeKeys(cache);
+    disposeKeys(keys);
   }
   return done.map((d, img) => {
     const all = d.length > 0 ? d : live[img].map(finalise);

@@ -18,9 +18,19 @@ export interface CaptionBatch {
   T: number;
   /** All rows are captions in this language. */
   lang: CaptionLang;
+  /** Per-row weight of the loss (self-critical training: the sample's advantage); default 1. */
+  weights?: Float32Array;
 }
 
 let uid = 0;
+
+/** Token rows [rows, T + 1] for captions (already encoded), padded with PAD to the longest. */
+export function packIds(seqs: number[][]): { ids: Int32Array; T: number } {
+  const L = Math.max(...seqs.map((s) => s.length));
+  const ids = new Int32Array(seqs.length * L).fill(PAD);
+  seqs.forEach((s, i) => ids.set(s, i * L));
+  return { ids, T: L - 1 };
+}
 
 /** Inputs (ids[:, :-1]) and targets (ids[:, 1:]) with the target mask (1 = a real token, [END] included). */
 export function shiftBatch(b: CaptionBatch): { input: Int32Array; target: Int32Array; mask: Float32Array } {
@@ -75,6 +85,12 @@ export function captionLoss(
   const onehot = tf.oneHot(tf.tensor1d(local, 'int32'), V).toFloat();
   const nllRows = tf.neg(tf.sum(tf.mul(onehot, logp), -1));
   const nll = tf.div(tf.sum(tf.mul(nllRows, m)), count) as tf.Scalar;
+  if (b.weights) {
+    // Policy gradient: each row's log-likelihood scaled by its weight (label smoothing does not apply).
+    const w = b.weights;
+    const mw = tf.tensor1d(mask.map((x, i) => x * w[Math.floor(i / b.T)]));
+    return { loss: tf.div(tf.sum(tf.mul(nllRows, mw)), count) as tf.Scalar, nll };
+  }
   if (smoothing === 0) return { loss: nll, nll };
   // Label smoothing (Szegedy et al.): target = (1 - e) one-hot + e uniform.
   const uniRows = tf.neg(tf.mean(logp, -1));
@@ -92,7 +108,7 @@ export interface CaptionStepResult {
 export function captionTrainStep(
   model: CaptionModel,
   b: CaptionBatch,
-  opt: { dense: AdamW; sparse: SparseAdamW; lr: number; gradClip: number; smoothing: number; seed: SeedSource },
+  opt: { dense: AdamW; sparse: SparseAdamW; lr: number; gradClip: number; smoothing: number; seed: SeedSource; dropout?: boolean },
 ): CaptionStepResult {
   const d = model.config.d_model;
   const { input, target, mask } = shiftBatch(b);
@@ -103,7 +119,7 @@ export function captionTrainStep(
   const vars = names.map((n) => model.params.get(n));
   let nllValue = 0;
   const { value, grads } = tf.variableGrads(() => {
-    const { loss, nll } = captionLoss(model, b, tokVar as tf.Tensor as tf.Tensor3D, target, mask, opt.smoothing, true, opt.seed);
+    const { loss, nll } = captionLoss(model, b, tokVar as tf.Tensor as tf.Tensor3D, target, mask, opt.smoothing, opt.dropout ?? true, opt.seed);
     nllValue = nll.dataSync()[0];
     return loss;
   }, [...vars, tokVar]);

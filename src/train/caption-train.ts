@@ -4,7 +4,7 @@ import type { OptimizerConfig } from '../model/config.js';
 import type { CaptionDecoderConfig } from '../model/caption-config.js';
 import { beamSearch } from '../model/caption-beam.js';
 import { copyCaptionWeights, createCaptionModel, loadCaptionModel, saveCaptionModel, type CaptionModel } from '../model/caption-model.js';
-import { CaptionVocab, PAD, type CaptionLang } from '../model/caption-vocab.js';
+import { CaptionVocab, type CaptionLang } from '../model/caption-vocab.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from '../model/safetensors.js';
 import { initTf, tf } from '../model/tf.js';
 import { scoreCaptions, type CaptionScores } from '../eval/caption-metrics/index.js';
@@ -13,8 +13,10 @@ import { progress } from '../util/progress.js';
 import { log } from '../util/log.js';
 import { VlmError } from '../util/errors.js';
 import { AdamW, SparseAdamW } from './adamw.js';
-import { captionLoss, captionTrainStep, shiftBatch, type CaptionBatch } from './caption-step.js';
+import { captionLoss, captionTrainStep, packIds, shiftBatch, type CaptionBatch, type CaptionStepResult } from './caption-step.js';
+export { packIds } from './caption-step.js';
 import { DecoderRows, loadCaptionSplit, MapRows, type CaptionSplit } from './caption-data.js';
+import { scstBatch, scstReferences } from './caption-scst.js';
 import { lrAt } from './schedule.js';
 
 /** configs/caption.json */
@@ -46,6 +48,13 @@ export interface CaptionRecipe {
      * shape is copied, new ones (e.g. the detector tokens) keep their random start.
      */
     init_from?: string;
+    /**
+     * "xent" (default): teacher forcing on the references. "scst": self-critical training on the decoder's own
+     * samples, rewarded by CIDEr-D (caption-scst.ts); usually after xent, via init_from.
+     */
+    objective?: 'xent' | 'scst';
+    /** Captions sampled per image for "scst" (the baseline is the mean of the others); default 5. */
+    scst_samples?: number;
   };
 }
 
@@ -115,14 +124,6 @@ function loadState(dir: string, model: CaptionModel, dense: AdamW, sparse: Spars
   dense.step = Number(metadata.dense_step);
   sparse.step = Number(metadata.sparse_step);
   return JSON.parse(metadata.progress) as CaptionProgress;
-}
-
-/** Token rows [rows, T + 1] for captions (already encoded), padded with PAD to the longest. */
-export function packIds(seqs: number[][]): { ids: Int32Array; T: number } {
-  const L = Math.max(...seqs.map((s) => s.length));
-  const ids = new Int32Array(seqs.length * L).fill(PAD);
-  seqs.forEach((s, i) => ids.set(s, i * L));
-  return { ids, T: L - 1 };
 }
 
 /** Per-epoch image order and which caption (0..4) each image uses per language: reproducible from seed + epoch. */
@@ -196,7 +197,7 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     map_shape: shape,
     vocab: vocab.json,
     decode: { beam: 3, length_alpha: 0.7, no_repeat_ngram: 3 },
-    training: { recipe: recipe.name, dataset: 'flickr8k', split: 'train', langs: tc.langs, ...(tc.init_from ? { init_from: tc.init_from } : {}) },
+    training: { recipe: recipe.name, dataset: 'flickr8k', split: 'train', langs: tc.langs, ...(tc.init_from ? { init_from: tc.init_from } : {}), ...(tc.objective === 'scst' ? { objective: 'scst', scst_samples: tc.scst_samples ?? 5 } : {}) },
   };
   const rng = createRng(tc.seed);
   const model = createCaptionModel(config, rng);
@@ -231,6 +232,9 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
   let lastSave = Date.now();
   const bar = progress(`train ${recipe.name}`, P.totalSteps - P.step);
   const featBuf = new Float32Array(B * inputs.dim);
+  const scst = tc.objective === 'scst' ? scstReferences(train, tc.langs) : undefined;
+  // Mean sampled reward since the last log line (self-critical training).
+  let rewardSum = { sum: 0, n: 0 };
 
   // Dev check: keep the best weights (by greedy dev CIDEr-D), count checks without improvement.
   const checkDev = () => {
@@ -273,27 +277,40 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
         const imgs = plan.order.slice(block * B, (block + 1) * B);
         inputs.gather(imgs.map((i) => train.images[i]), featBuf, (j) => (plan.flips[imgs[j]] && mapsFlip ? mapsFlip : mapsOrig));
         const lang = tc.langs[li];
-        const seqs: number[][] = [];
-        for (let c = 0; c < tc.captions_per_image; c++) {
-          for (const i of imgs) seqs.push(vocab.encode(train.captions[lang][i][plan.pick[li][i][c % 5]], lang, Math.min(config.max_length, tc.train_max_tokens + 1)));
-        }
-        const { ids, T } = packIds(seqs);
         // The cosine runs over steps or over the time budget, whichever ends first, so a run cut short by the
         // budget still ends at a low learning rate.
         const sched = P.step < tc.warmup_steps ? P.step : Math.max(P.step, Math.floor((elapsed() / (tc.max_minutes * 60_000)) * P.totalSteps));
         const lr = lrAt(sched, { lr: tc.lr, warmup: tc.warmup_steps, total: P.totalSteps, minRatio: tc.min_lr_ratio });
         const stepRng = createRng((tc.seed * 2654435761 + P.step * 40503) >>> 0);
-        const r = captionTrainStep(model, { maps: featBuf, images: B, rows: seqs.length, ids, T, lang }, {
-          dense, sparse, lr, gradClip: tc.grad_clip, smoothing: tc.label_smoothing, seed: () => Math.floor(stepRng() * 2 ** 31),
-        });
+        const seed = () => Math.floor(stepRng() * 2 ** 31);
+        const maxTokens = Math.min(config.max_length, tc.train_max_tokens + 1);
+        let r: CaptionStepResult;
+        let reward: number | undefined;
+        if (scst) {
+          // The samples are drawn and scored without dropout, so the gradient is taken without it too.
+          const s = scstBatch(model, featBuf, imgs, lang, scst, { samples: tc.scst_samples ?? 5, rng: stepRng, maxLength: config.max_length });
+          reward = s.reward;
+          r = captionTrainStep(model, s.batch, { dense, sparse, lr, gradClip: tc.grad_clip, smoothing: 0, seed, dropout: false });
+        } else {
+          const seqs: number[][] = [];
+          for (let c = 0; c < tc.captions_per_image; c++) {
+            for (const i of imgs) seqs.push(vocab.encode(train.captions[lang][i][plan.pick[li][i][c % 5]], lang, maxTokens));
+          }
+          const { ids, T } = packIds(seqs);
+          r = captionTrainStep(model, { maps: featBuf, images: B, rows: seqs.length, ids, T, lang }, { dense, sparse, lr, gradClip: tc.grad_clip, smoothing: tc.label_smoothing, seed });
+        }
         if (!Number.isFinite(r.loss)) throw new VlmError(`caption training diverged at step ${P.step} (loss ${r.loss})`);
         P.step++;
         P.batchInEpoch = bi + 1;
         P.epochLoss.sum += r.loss;
         P.epochLoss.nll += r.nll;
         P.epochLoss.n++;
-        bar.tick(1, { epoch: P.epoch + 1, loss: (P.epochLoss.sum / P.epochLoss.n).toFixed(3), lr: lr.toExponential(1) });
-        if (P.step % 50 === 0) appendFileSync(logFile, JSON.stringify({ step: P.step, epoch: P.epoch, loss: r.loss, nll: r.nll, gradNorm: r.gradNorm, lr, elapsedMs: elapsed() }) + '\n');
+        if (reward !== undefined) rewardSum = { sum: rewardSum.sum + reward, n: rewardSum.n + 1 };
+        bar.tick(1, { epoch: P.epoch + 1, ...(scst ? { reward: (rewardSum.sum / rewardSum.n).toFixed(3) } : { loss: (P.epochLoss.sum / P.epochLoss.n).toFixed(3) }), lr: lr.toExponential(1) });
+        if (P.step % 50 === 0) {
+          appendFileSync(logFile, JSON.stringify({ step: P.step, epoch: P.epoch, loss: r.loss, nll: r.nll, gradNorm: r.gradNorm, lr, ...(scst ? { reward: rewardSum.sum / rewardSum.n } : {}), elapsedMs: elapsed() }) + '\n');
+          rewardSum = { sum: 0, n: 0 };
+        }
         if (P.step % tc.eval_every === 0 || (bi === perEpoch - 1 && P.epoch === tc.epochs - 1)) {
           checkDev();
           if (P.badChecks >= tc.patience) {

@@ -7,27 +7,39 @@ interface TfIdf {
   length: number;
 }
 
+/** Document frequencies of n-grams over reference sets (df = number of sets whose references contain the n-gram), with the set count. */
+export interface CiderDocFreq {
+  df: Map<string, number>;
+  sets: number;
+}
+
+export function ciderDocFreq(refs: string[][][], n = 4): CiderDocFreq {
+  const df = new Map<string, number>();
+  for (const rs of refs) {
+    const seen = new Set<string>();
+    for (const r of rs) for (const g of ngramCounts(r, n).keys()) seen.add(g);
+    for (const g of seen) df.set(g, (df.get(g) ?? 0) + 1);
+  }
+  return { df, sets: refs.length };
+}
+
 /**
  * CIDEr-D (Vedantam et al. 2015) as coco-caption's CiderD scorer computes it: n = 1..4 TF-IDF vectors with
  * document frequencies counted over the reference sets of the evaluated corpus (df = number of images whose
  * references contain the n-gram; idf = log(#images) - log(max(1, df))); per n the candidate/reference
  * similarity uses clipped candidate weights min(h, r) * r / (|h| |r|) and a Gaussian length penalty
  * exp(-(l_h - l_r)^2 / (2 sigma^2)), sigma = 6; averaged over n and references, times 10.
- * Returns the corpus score (mean over images) and the per-image scores.
+ * `docFreq` replaces the corpus statistics with fixed ones (e.g. the whole training set's, when scoring many
+ * samples per image as a reward). Returns the corpus score (mean over images) and the per-image scores.
  */
-export function ciderD(hyps: string[][], refs: string[][][], opts: { n?: number; sigma?: number } = {}): { score: number; perImage: number[] } {
+export function ciderD(hyps: string[][], refs: string[][][], opts: { n?: number; sigma?: number; docFreq?: CiderDocFreq } = {}): { score: number; perImage: number[] } {
   const N = opts.n ?? 4;
   const sigma = opts.sigma ?? 6;
   if (hyps.length !== refs.length) throw new Error(`CIDEr-D: ${hyps.length} candidates but ${refs.length} reference sets`);
   if (hyps.length === 0) return { score: 0, perImage: [] };
   const refCounts = refs.map((rs) => rs.map((r) => ngramCounts(r, N)));
-  const df = new Map<string, number>();
-  for (const rs of refCounts) {
-    const seen = new Set<string>();
-    for (const c of rs) for (const g of c.keys()) seen.add(g);
-    for (const g of seen) df.set(g, (df.get(g) ?? 0) + 1);
-  }
-  const refLen = Math.log(hyps.length);
+  const { df, sets } = opts.docFreq ?? ciderDocFreq(refs, N);
+  const refLen = Math.log(sets);
   const toVec = (counts: Map<string, number>): TfIdf => {
     const vec = Array.from({ length: N }, () => new Map<string, number>());
     const norm = new Array<number>(N).fill(0);

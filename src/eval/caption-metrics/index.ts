@@ -5,7 +5,7 @@ import { corpusRougeL } from './rouge.js';
 import { metricTokens } from './tokenize.js';
 
 export { corpusBleu } from './bleu.js';
-export { ciderD } from './cider.js';
+export { ciderD, ciderDocFreq, type CiderDocFreq } from './cider.js';
 export { corpusRougeL, rougeL, lcsLength } from './rouge.js';
 export { metricTokens } from './tokenize.js';
 
