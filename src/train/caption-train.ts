@@ -223,7 +223,20 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     }
     log(`resumed at epoch ${P.epoch + 1}, batch ${P.batchInEpoch}, step ${P.step}/${P.totalSteps}`);
   }
-  if (P.finished) return P;
+  // The best weights (by dev) with the run's summary, into the model folder.
+  const writeOut = () => {
+    if (!opts.outDir || P.bestCheck < 0) return;
+    const last = P.history[P.bestCheck];
+    saveCaptionModel(best, opts.outDir, {
+      training: { ...config.training, best_step: last?.step, dev_checks: P.history.length, epochs_run: +(P.step / perEpoch).toFixed(2), steps: P.step, minutes: +(P.elapsedMs / 60000).toFixed(1), stop: P.stopReason, dev_greedy: last?.dev },
+    });
+    log(`wrote the caption decoder (step ${last?.step}) to ${opts.outDir}`);
+  };
+  if (P.finished) {
+    // Resuming a finished run only exports its best decoder (e.g. a run trained with --no-out).
+    writeOut();
+    return P;
+  }
   if (!resumed && tc.init_from) await warmStart(model, tc.init_from);
   const logFile = join(opts.runDir, 'train_log.jsonl');
   const sessionStart = Date.now();
@@ -334,13 +347,7 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     P.elapsedMs = elapsed();
     P.finished = !timeUp || P.epoch >= tc.epochs;
     saveState(opts.runDir, model, dense, sparse, P, recipeJson);
-    if (opts.outDir && P.bestCheck >= 0) {
-      const last = P.history[P.bestCheck];
-      saveCaptionModel(best, opts.outDir, {
-        training: { ...config.training, best_step: last?.step, dev_checks: P.history.length, epochs_run: +(P.step / perEpoch).toFixed(2), steps: P.step, minutes: +(P.elapsedMs / 60000).toFixed(1), stop: P.stopReason, dev_greedy: last?.dev },
-      });
-      log(`wrote the caption decoder (step ${last?.step}) to ${opts.outDir}`);
-    }
+    writeOut();
     return P;
   } finally {
     bar.stop();
