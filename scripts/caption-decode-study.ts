@@ -9,6 +9,11 @@
  * any re-ranking has; and each rule's CIDEr-D on the two halves of the split, a check that a lead is not luck.
  *   node dist/scripts/caption-decode-study.js --model coco [--lang en] [--beams 8,16] [--weights 0,1,2] [--consensus 0,1,2] [--limit N] [--save]
  * --save records models/<model>/eval/caption-decode-dev-<lang>.json.
+ * Two more re-ranking experiments (both measured on dev, neither shipped; docs/captions.md):
+ *   --pool DIR     each beam also gets the candidates of another decoder's beam (e.g. a self-critical one), one pool
+ *   --rerank2 DIR --weights2 0,1,2   a second contrastive model's cosine added at weight2 x its logit scale
+ * --decoder DIR studies another caption decoder (e.g. a training run's best/) with --model's contrastive model;
+ * --record NAME saves under that name instead (models/<model>/eval/NAME.json).
  */
 import { parseArgs } from 'node:util';
 import { loadCaptioner } from '../src/apps/caption/captioner.js';
@@ -31,21 +36,38 @@ const { values } = parseArgs({
     alphas: { type: 'string' },
     limit: { type: 'string' },
     save: { type: 'boolean', default: false },
+    pool: { type: 'string' },
+    decoder: { type: 'string' },
+    record: { type: 'string' },
+    rerank2: { type: 'string' },
+    weights2: { type: 'string', default: '0' },
   },
 });
 const nums = (s: string) => s.split(',').map(Number);
 const modelDir = values.model ? resolveModelDir(values.model) : defaultModelDir;
 const lang = values.lang as CaptionLang;
 const limit = values.limit ? Number(values.limit) : undefined;
-const cap = await loadCaptioner(modelDir);
+const cap = await loadCaptioner(values.decoder ? resolveModelDir(values.decoder) : modelDir);
+// --pool DIR: each image's beam also gets the candidates of another decoder folder's beam (same vocabulary), one pool re-ranked
+const pool = values.pool ? await loadCaptioner(resolveModelDir(values.pool)) : undefined;
 const r4 = (x: number) => +x.toFixed(4);
 const studies = [];
 // image embeddings are the same for every beam width: computed once
 const embeddings: { images?: Float32Array[]; source?: string } = {};
+const embeddings2: { images?: Float32Array[]; source?: string } = {};
 for (const beam of nums(values.beams!)) {
   const t0 = Date.now();
   const sb = await splitBeams(cap, { split: 'dev', lang, beam, limit });
+  if (pool) {
+    const other = await splitBeams(pool, { split: 'dev', lang, beam, limit });
+    sb.beams = sb.beams.map((bs, i) => {
+      const seen = new Set(bs.map((h) => h.text));
+      return [...bs, ...other.beams[i].filter((h) => !seen.has(h.text))];
+    });
+  }
   const { cos, scale } = await beamCosines(modelDir, sb, lang, embeddings);
+  // --rerank2 DIR: a second contrastive model's cosines, added at --weights2 x its logit scale
+  const second = values.rerank2 ? await beamCosines(resolveModelDir(values.rerank2), sb, lang, embeddings2) : undefined;
   const agree = sb.beams.map(beamAgreement);
   const refs = sb.refs.map((rs) => rs.map((r) => metricTokens(r, lang)));
   // Oracle: per image, the candidate with the best CIDEr-D (IDF comes from the references only, so a candidate's
@@ -61,11 +83,12 @@ for (const beam of nums(values.beams!)) {
   for (const alpha of values.alphas ? nums(values.alphas) : [baseAlpha]) {
     const rescored = sb.beams.map((bs) => bs.map((h) => ({ ...h, score: h.logp / lengthPenalty(h.ids.length + 1, alpha) })));
     for (const w of nums(values.weights!)) {
-      for (const c of nums(values.consensus!)) {
-        const picks = rescored.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w, c, agree[i])]?.text ?? '');
+      for (const c of nums(values.consensus!)) for (const w2 of nums(values.weights2!)) {
+        const both = second ? cos.map((cs, i) => cs.map((x, k) => x + (w2 * second.scale * second.cos[i][k]) / Math.max(1e-9, w * scale))) : cos;
+        const picks = rescored.map((bs, i) => bs[rerankBest(bs, both[i], scale, w, c, agree[i])]?.text ?? '');
         const sc = scoreCaptions(picks, sb.refs, lang);
         const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);
-        rows.push({ length_alpha: alpha, weight: w, consensus: c, bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });
+        rows.push({ length_alpha: alpha, weight: w, consensus: c, ...(second ? { weight2: w2 } : {}), bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });
       }
     }
   }
@@ -74,9 +97,10 @@ for (const beam of nums(values.beams!)) {
   studies.push({ beam, n_images: sb.beams.length, oracle_ciderD: r4(oracle), features: sb.features, rules: rows });
 }
 await cap.dispose();
-const result = { task: 'caption-decode-study', dataset: 'flickr8k', split: 'dev', lang, studies };
+await pool?.dispose();
+const result = { task: 'caption-decode-study', dataset: 'flickr8k', split: 'dev', lang, ...(values.decoder ? { decoder: values.decoder } : {}), ...(values.pool ? { pool: values.pool } : {}), ...(values.rerank2 ? { rerank2: values.rerank2 } : {}), studies };
 console.log(JSON.stringify(result));
 if (values.save) {
-  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${values.alphas ? ` --alphas ${values.alphas}` : ''}${limit ? ` --limit ${limit}` : ''} --save`;
-  saveEvalResult(modelDir, `caption-decode-dev-${lang}`, result, cmd);
+  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${values.alphas ? ` --alphas ${values.alphas}` : ''}${values.decoder ? ` --decoder ${values.decoder}` : ''}${values.pool ? ` --pool ${values.pool}` : ''}${values.rerank2 ? ` --rerank2 ${values.rerank2} --weights2 ${values.weights2}` : ''}${limit ? ` --limit ${limit}` : ''}${values.record ? ` --record ${values.record}` : ''} --save`;
+  saveEvalResult(modelDir, values.record ?? `caption-decode-dev-${lang}`, result, cmd);
 }
