@@ -30,7 +30,9 @@ export function scstReferences(train: CaptionSplit, langs: CaptionLang[]): ScstR
 /**
  * Sample `k` captions for each of the batch's images and weight each by its advantage. `images` are indices into
  * the training split, `maps` their decoder input rows (flat, in the same order). Rows of the batch are
- * sample-major (row r shows image r % N), the layout captionLoss expects.
+ * sample-major (row r shows image r % N), the layout captionLoss expects. `anchor` adds reference captions (rows
+ * in the same layout, a multiple of N) at a fixed weight: teacher forcing beside the policy gradient, which keeps
+ * the decoder's distribution from collapsing onto a few captions.
  */
 export function scstBatch(
   model: CaptionModel,
@@ -38,7 +40,7 @@ export function scstBatch(
   images: number[],
   lang: CaptionLang,
   refs: ScstReferences,
-  opts: { samples: number; rng: () => number; maxLength: number },
+  opts: { samples: number; rng: () => number; maxLength: number; anchor?: { seqs: number[][]; weight: number } },
 ): { batch: CaptionBatch; reward: number } {
   const N = images.length;
   const dim = maps.length / N;
@@ -55,7 +57,9 @@ export function scstBatch(
     }
   }
   const r = ciderD(hyps, hypRefs, { docFreq: refs.docFreq[lang] }).perImage;
-  const weights = new Float32Array(N * k);
+  const anchor = opts.anchor && opts.anchor.weight > 0 ? opts.anchor : undefined;
+  if (anchor && anchor.seqs.length % N !== 0) throw new Error(`anchor rows must be a multiple of the ${N} images`);
+  const weights = new Float32Array(N * k + (anchor?.seqs.length ?? 0)).fill(anchor?.weight ?? 0);
   const seqs: number[][] = [];
   for (let i = 0; i < N; i++) {
     let sum = 0;
@@ -68,6 +72,7 @@ export function scstBatch(
       seqs.push([LANG_TOKEN[lang], ...s.ids, ...(s.ended ? [END] : [])]);
     }
   }
+  if (anchor) seqs.push(...anchor.seqs);
   const { ids, T } = packIds(seqs);
   return {
     batch: { maps, images: N, rows: seqs.length, ids, T, lang, weights },

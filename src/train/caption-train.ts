@@ -55,6 +55,8 @@ export interface CaptionRecipe {
     objective?: 'xent' | 'scst';
     /** Captions sampled per image for "scst" (the baseline is the mean of the others); default 5. */
     scst_samples?: number;
+    /** "scst": the batch's reference captions (captions_per_image per image) also trained by teacher forcing at this weight per row (0: off). */
+    scst_anchor?: number;
   };
 }
 
@@ -197,7 +199,7 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
     map_shape: shape,
     vocab: vocab.json,
     decode: { beam: 3, length_alpha: 0.7, no_repeat_ngram: 3 },
-    training: { recipe: recipe.name, dataset: 'flickr8k', split: 'train', langs: tc.langs, ...(tc.init_from ? { init_from: tc.init_from } : {}), ...(tc.objective === 'scst' ? { objective: 'scst', scst_samples: tc.scst_samples ?? 5 } : {}) },
+    training: { recipe: recipe.name, dataset: 'flickr8k', split: 'train', langs: tc.langs, ...(tc.init_from ? { init_from: tc.init_from } : {}), ...(tc.objective === 'scst' ? { objective: 'scst', scst_samples: tc.scst_samples ?? 5, ...(tc.scst_anchor ? { scst_anchor: tc.scst_anchor } : {}) } : {}) },
   };
   const rng = createRng(tc.seed);
   const model = createCaptionModel(config, rng);
@@ -299,16 +301,22 @@ export async function trainCaptioner(recipe: CaptionRecipe, opts: { runDir: stri
         const maxTokens = Math.min(config.max_length, tc.train_max_tokens + 1);
         let r: CaptionStepResult;
         let reward: number | undefined;
-        if (scst) {
-          // The samples are drawn and scored without dropout, so the gradient is taken without it too.
-          const s = scstBatch(model, featBuf, imgs, lang, scst, { samples: tc.scst_samples ?? 5, rng: stepRng, maxLength: config.max_length });
-          reward = s.reward;
-          r = captionTrainStep(model, s.batch, { dense, sparse, lr, gradClip: tc.grad_clip, smoothing: 0, seed, dropout: false });
-        } else {
+        // This batch's reference captions: teacher forcing's targets, and self-critical training's anchor.
+        const references = () => {
           const seqs: number[][] = [];
           for (let c = 0; c < tc.captions_per_image; c++) {
             for (const i of imgs) seqs.push(vocab.encode(train.captions[lang][i][plan.pick[li][i][c % 5]], lang, maxTokens));
           }
+          return seqs;
+        };
+        if (scst) {
+          // The samples are drawn and scored without dropout, so the gradient is taken without it too.
+          const anchor = tc.scst_anchor ? { seqs: references(), weight: tc.scst_anchor } : undefined;
+          const s = scstBatch(model, featBuf, imgs, lang, scst, { samples: tc.scst_samples ?? 5, rng: stepRng, maxLength: config.max_length, anchor });
+          reward = s.reward;
+          r = captionTrainStep(model, s.batch, { dense, sparse, lr, gradClip: tc.grad_clip, smoothing: 0, seed, dropout: false });
+        } else {
+          const seqs = references();
           const { ids, T } = packIds(seqs);
           r = captionTrainStep(model, { maps: featBuf, images: B, rows: seqs.length, ids, T, lang }, { dense, sparse, lr, gradClip: tc.grad_clip, smoothing: tc.label_smoothing, seed });
         }

@@ -99,3 +99,21 @@ test('self-critical steps raise the CIDEr-D reward of the decoder\'s samples (an
   const msg = `mean sampled CIDEr-D, first 20 -> last 20 of 100 steps: ${up.first.toFixed(3)} -> ${up.last.toFixed(3)} self-critical, ${down.first.toFixed(3)} -> ${down.last.toFixed(3)} with the sign flipped`;
   assert.ok(up.last > 1.3 * up.first && down.last < 0.7 * down.first, msg);
 });
+
+test('reference captions anchor a self-critical batch at a fixed weight, in the same row layout', async () => {
+  await initTf();
+  const { model, maps } = tiny(3);
+  const split = { images: ['a.jpg', 'b.jpg'], captions: { en: refs, zh: [[], []] } };
+  const R = scstReferences(split, ['en']);
+  const flat = new Float32Array(64);
+  flat.set(maps[0], 0);
+  flat.set(maps[1], 32);
+  const seqs = [refs[0][0], refs[1][0]].map((t) => model.vocab.encode(t, 'en', 10));
+  const { batch } = scstBatch(model, flat, [0, 1], 'en', R, { samples: 3, rng: createRng(1), maxLength: 10, anchor: { seqs, weight: 0.5 } });
+  assert.equal(batch.rows, 8);
+  assert.deepEqual(Array.from(batch.weights!.slice(6)), [0.5, 0.5]);
+  // anchor row 6 is image 0's reference (row r shows image r % 2)
+  assert.deepEqual(Array.from(batch.ids.slice(6 * (batch.T + 1), 6 * (batch.T + 1) + seqs[0].length)), seqs[0]);
+  assert.throws(() => scstBatch(model, flat, [0, 1], 'en', R, { samples: 3, rng: createRng(1), maxLength: 10, anchor: { seqs: seqs.slice(0, 1), weight: 0.5 } }), /multiple of the 2 images/);
+  model.dispose();
+});
