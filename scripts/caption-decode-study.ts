@@ -12,11 +12,13 @@
  * Two more re-ranking experiments (both measured on dev, neither shipped; docs/captions.md):
  *   --pool DIR     each beam also gets the candidates of another decoder's beam (e.g. a self-critical one), one pool
  *   --rerank2 DIR --weights2 0,1,2   a second contrastive model's cosine added at weight2 x its logit scale
+ *   --ensemble DIR  beam search on the mean log-probabilities of both decoders
  * --decoder DIR studies another caption decoder (e.g. a training run's best/) with --model's contrastive model;
  * --record NAME saves under that name instead (models/<model>/eval/NAME.json).
  */
 import { parseArgs } from 'node:util';
 import { loadCaptioner } from '../src/apps/caption/captioner.js';
+import { loadCaptionModel } from '../src/model/caption-model.js';
 import { beamAgreement, rerankBest } from '../src/apps/caption/rerank.js';
 import { beamCosines, splitBeams } from '../src/eval/caption-eval.js';
 import { lengthPenalty } from '../src/model/caption-beam.js';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     save: { type: 'boolean', default: false },
     pool: { type: 'string' },
     decoder: { type: 'string' },
+    ensemble: { type: 'string' },
     record: { type: 'string' },
     rerank2: { type: 'string' },
     weights2: { type: 'string', default: '0' },
@@ -48,6 +51,8 @@ const modelDir = values.model ? resolveModelDir(values.model) : defaultModelDir;
 const lang = values.lang as CaptionLang;
 const limit = values.limit ? Number(values.limit) : undefined;
 const cap = await loadCaptioner(values.decoder ? resolveModelDir(values.decoder) : modelDir);
+// --ensemble DIR: beam search on the mean log-probabilities of this decoder and DIR's (same vocabulary and inputs)
+const ensemble = values.ensemble ? [await loadCaptionModel(resolveModelDir(values.ensemble))] : undefined;
 // --pool DIR: each image's beam also gets the candidates of another decoder folder's beam (same vocabulary), one pool re-ranked
 const pool = values.pool ? await loadCaptioner(resolveModelDir(values.pool)) : undefined;
 const r4 = (x: number) => +x.toFixed(4);
@@ -57,7 +62,7 @@ const embeddings: { images?: Float32Array[]; source?: string } = {};
 const embeddings2: { images?: Float32Array[]; source?: string } = {};
 for (const beam of nums(values.beams!)) {
   const t0 = Date.now();
-  const sb = await splitBeams(cap, { split: 'dev', lang, beam, limit });
+  const sb = await splitBeams(cap, { split: 'dev', lang, beam, limit, ensemble });
   if (pool) {
     const other = await splitBeams(pool, { split: 'dev', lang, beam, limit });
     sb.beams = sb.beams.map((bs, i) => {
@@ -98,9 +103,10 @@ for (const beam of nums(values.beams!)) {
 }
 await cap.dispose();
 await pool?.dispose();
-const result = { task: 'caption-decode-study', dataset: 'flickr8k', split: 'dev', lang, ...(values.decoder ? { decoder: values.decoder } : {}), ...(values.pool ? { pool: values.pool } : {}), ...(values.rerank2 ? { rerank2: values.rerank2 } : {}), studies };
+ensemble?.forEach((m) => m.dispose());
+const result = { task: 'caption-decode-study', dataset: 'flickr8k', split: 'dev', lang, ...(values.decoder ? { decoder: values.decoder } : {}), ...(values.ensemble ? { ensemble: values.ensemble } : {}), ...(values.pool ? { pool: values.pool } : {}), ...(values.rerank2 ? { rerank2: values.rerank2 } : {}), studies };
 console.log(JSON.stringify(result));
 if (values.save) {
-  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${values.alphas ? ` --alphas ${values.alphas}` : ''}${values.decoder ? ` --decoder ${values.decoder}` : ''}${values.pool ? ` --pool ${values.pool}` : ''}${values.rerank2 ? ` --rerank2 ${values.rerank2} --weights2 ${values.weights2}` : ''}${limit ? ` --limit ${limit}` : ''}${values.record ? ` --record ${values.record}` : ''} --save`;
+  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${values.alphas ? ` --alphas ${values.alphas}` : ''}${values.decoder ? ` --decoder ${values.decoder}` : ''}${values.ensemble ? ` --ensemble ${values.ensemble}` : ''}${values.pool ? ` --pool ${values.pool}` : ''}${values.rerank2 ? ` --rerank2 ${values.rerank2} --weights2 ${values.weights2}` : ''}${limit ? ` --limit ${limit}` : ''}${values.record ? ` --record ${values.record}` : ''} --save`;
   saveEvalResult(modelDir, values.record ?? `caption-decode-dev-${lang}`, result, cmd);
 }

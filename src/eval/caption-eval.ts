@@ -2,6 +2,7 @@ import type { CaptionerInternals } from '../apps/caption/captioner.js';
 import { beamAgreement, rerankBest } from '../apps/caption/rerank.js';
 import { dot } from '../encoders/encoder.js';
 import type { BeamHypothesis } from '../model/caption-beam.js';
+import type { CaptionModel } from '../model/caption-model.js';
 import { loadVlmModel } from '../model/checkpoint.js';
 import { hasFeatureCache, readFeatureCache } from '../model/feature-cache.js';
 import type { CaptionLang } from '../model/caption-vocab.js';
@@ -46,7 +47,7 @@ export interface SplitBeams {
  */
 export async function splitBeams(
   cap: CaptionerInternals,
-  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean },
+  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean; ensemble?: CaptionModel[] },
 ): Promise<SplitBeams> {
   const data = loadCaptionSplit(opts.split);
   const allFiles = loadFlickr8k(opts.split, 'en').imagePaths;
@@ -73,7 +74,7 @@ export async function splitBeams(
     } else {
       rows = await cap.inputs(files.slice(i, i + per));
     }
-    beams.push(...cap.beams(rows, { lang: opts.lang, beam: opts.beam, lengthAlpha: opts.lengthAlpha, noRepeatNgram: opts.noRepeatNgram }));
+    beams.push(...cap.beams(rows, { lang: opts.lang, beam: opts.beam, lengthAlpha: opts.lengthAlpha, noRepeatNgram: opts.noRepeatNgram, ensemble: opts.ensemble }));
     bar.tick(part.length);
   }
   bar.stop();

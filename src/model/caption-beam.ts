@@ -17,6 +17,8 @@ export interface BeamOptions {
   minLength?: number;
   /** Images per decoder call. */
   batch?: number;
+  /** More decoders (same vocabulary and inputs): each step's log-probabilities are the mean over all of them. */
+  ensemble?: CaptionModel[];
 }
 
 export interface BeamHypothesis {
@@ -145,10 +147,12 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
   const V = to - from + 1;
   const idOf = (j: number) => (j === 0 ? END : from + j - 1);
   const langTok = LANG_TOKEN[opts.lang];
-  const keys = batchMemoryKeys(model, maps);
+  const models = [model, ...(opts.ensemble ?? [])];
+  for (const m of models) if (m.vocab.ranges[opts.lang].join() !== vocab.ranges[opts.lang].join()) throw new Error('ensemble decoders must share the vocabulary');
+  const keys = models.map((m) => batchMemoryKeys(m, maps));
 
   const live: Hyp[][] = Array.from({ length: N }, () => [{ ids: [], logp: 0, row: -1 }]);
-  let cache: SelfCache | undefined;
+  const caches: (SelfCache | undefined)[] = models.map(() => undefined);
   const done: BeamHypothesis[][] = Array.from({ length: N }, () => []);
   const finished = (img: number) => done[img].length >= K;
   const finalise = (h: Hyp): BeamHypothesis => ({ ids: h.ids, text: vocab.decode(h.ids, opts.lang), logp: h.logp, score: h.logp / lengthPenalty(h.ids.length + 1, alpha) });
@@ -163,8 +167,16 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
       const R = rows.length;
       const last = new Int32Array(R);
       rows.forEach((r, i) => (last[i] = t === 0 ? langTok : r.hyp.ids[t - 1]));
-      const { lp, nextCache } = stepLogProbs(model, keys, rows.map((r) => r.img), last, t, cache, rows.map((r) => r.hyp.row), from, to);
-      cache = nextCache;
+      const imgs = rows.map((r) => r.img);
+      const parents = rows.map((r) => r.hyp.row);
+      let lp: Float32Array | undefined;
+      models.forEach((m, j) => {
+        const step = stepLogProbs(m, keys[j], imgs, last, t, caches[j], parents, from, to);
+        caches[j] = step.nextCache;
+        if (!lp) lp = step.lp;
+        else for (let q = 0; q < lp.length; q++) lp[q] += step.lp[q];
+      });
+      if (models.length > 1) for (let q = 0; q < lp!.length; q++) lp![q] /= models.length;
 
       const cands: { img: number; hyp: Hyp; tok: number; logp: number; row: number }[][] = Array.from({ length: N }, () => []);
       rows.forEach((r, i) => {
@@ -176,7 +188,7 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
         for (let j = 0; j < V; j++) {
           const tok = idOf(j);
           if (tok === END && r.hyp.ids.length < minLen) continue;
-          let s = lp[o + j];
+          let s = lp![o + j];
           if (repPen > 0 && tok !== END) s -= repPen * (counts.get(tok) ?? 0);
           if (best.length === K && s <= best[K - 1].s) continue;
           // Repetition control: no token twice in a row ("a a", "只只"), no repeated n-gram.
@@ -200,8 +212,8 @@ function beamBatch(model: CaptionModel, maps: Float32Array[], opts: BeamOptions)
       }
     }
   } finally {
-    disposeKeys(cache);
-    disposeKeys(keys);
+    for (const c of caches) disposeKeys(c);
+    for (const k of keys) disposeKeys(k);
   }
   return done.map((d, img) => {
     const all = d.length > 0 ? d : live[img].map(finalise);

@@ -42,7 +42,7 @@ export interface CaptionerInternals extends Captioner {
   /** The decoder's input row per image: the tower's map, plus the detector row when the decoder takes one. */
   inputs(images: ImageInput[]): Promise<Float32Array[]>;
   /** Final beams for precomputed input rows, best first. */
-  beams(maps: Float32Array[], opts: CaptionOptions & { lengthAlpha?: number; noRepeatNgram?: number }): BeamHypothesis[][];
+  beams(maps: Float32Array[], opts: CaptionOptions & { lengthAlpha?: number; noRepeatNgram?: number; ensemble?: CaptionModel[] }): BeamHypothesis[][];
   /** Pick one hypothesis per image by re-ranking (encoder loaded on first use), with the beam's consensus at weight `consensus`. */
   rerank(images: ImageInput[], beams: BeamHypothesis[][], lang: CaptionLang, weight?: number, consensus?: number): Promise<BeamHypothesis[]>;
 }
@@ -91,6 +91,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
       beam: beam ?? dec.beam ?? 3,
       lengthAlpha: opts.lengthAlpha ?? dec.length_alpha ?? 0.7,
       noRepeatNgram: opts.noRepeatNgram ?? dec.no_repeat_ngram ?? 3,
+      ensemble: opts.ensemble,
     });
   };
 
