@@ -23,8 +23,11 @@ export interface CaptionDecoderConfig {
   /** Longest caption in tokens, [END] included (the language token is extra). */
   max_length: number;
   vocab: { specials: string[]; en: string[]; zh: string[] };
-  /** Decoding defaults chosen on the dev split. */
-  decode?: { beam?: number; length_alpha?: number; no_repeat_ngram?: number; rerank_weight?: number; rerank?: boolean; consensus?: number };
+  /**
+   * Decoding defaults chosen on the dev split. `ensemble`: more weight files in the folder (decoders of this same
+   * config) whose log-probabilities beam search averages with the main one's.
+   */
+  decode?: { beam?: number; length_alpha?: number; no_repeat_ngram?: number; rerank_weight?: number; rerank?: boolean; consensus?: number; ensemble?: string[] };
   training?: Record<string, unknown>;
 }
 
@@ -38,6 +41,8 @@ export function checkCaptionConfig(c: Partial<CaptionDecoderConfig>, source: str
   if ((c.d_model as number) % (c.heads as number) !== 0) bad('d_model must be divisible by heads');
   if (!Array.isArray(c.map_shape) || c.map_shape.length !== 3) bad('map_shape must be [h, w, c]');
   if (c.detector && (c.detector.kind !== 'centernet' || !(c.detector.dim > 0) || !Number.isInteger(c.detector.tokens) || c.detector.tokens < 1)) bad('detector must be { kind: "centernet", dim > 0, tokens >= 1 }');
+  const ens = c.decode?.ensemble;
+  if (ens !== undefined && (!Array.isArray(ens) || ens.some((f) => typeof f !== 'string' || !/^[\w.-]+\.safetensors$/.test(f)))) bad('decode.ensemble must list .safetensors file names in the model folder');
   if (!c.vocab || !Array.isArray(c.vocab.en) || !Array.isArray(c.vocab.zh)) bad('vocab.en and vocab.zh must be arrays');
   return c as CaptionDecoderConfig;
 }

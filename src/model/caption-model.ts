@@ -55,8 +55,11 @@ export function readCaptionConfig(dir: string): CaptionDecoderConfig {
   return checkCaptionConfig(obj as Partial<CaptionDecoderConfig>, path);
 }
 
-/** Load a model folder's caption decoder; a clear VlmError when the folder has none. */
-export async function loadCaptionModel(dir: string): Promise<CaptionModel> {
+/**
+ * Load a model folder's caption decoder; a clear VlmError when the folder has none. `weights` names another weight
+ * file of the same config in the folder (a member of caption.json's decode.ensemble).
+ */
+export async function loadCaptionModel(dir: string, weights = CAPTION_WEIGHTS_FILE): Promise<CaptionModel> {
   if (!hasCaptionDecoder(dir)) {
     throw new VlmError(`${dir} has no caption decoder (${CAPTION_CONFIG_FILE} + ${CAPTION_WEIGHTS_FILE}); train one with \`node dist/src/train/caption-run.js\` (docs/captions.md)`);
   }
@@ -64,7 +67,8 @@ export async function loadCaptionModel(dir: string): Promise<CaptionModel> {
   await initTf();
   const config = readCaptionConfig(dir);
   const model = createCaptionModel(config, () => 0.5);
-  const path = join(dir, CAPTION_WEIGHTS_FILE);
+  const path = join(dir, weights);
+  if (!existsSync(path)) throw new VlmError(`${path} is missing (named by ${CAPTION_CONFIG_FILE})`);
   const { tensors } = readSafetensors(path);
   const table = tensors.get(TOKEN_TABLE);
   if (!table || table.shape.join(',') !== `${model.embedding.rows},${model.embedding.dim}`) {

@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CaptionDecoderConfig } from '../../src/model/caption-config.js';
 import { batchMemoryKeys, beamSearch, disposeKeys, stepLogProbs } from '../../src/model/caption-beam.js';
-import { createCaptionModel } from '../../src/model/caption-model.js';
+import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCaptioner } from '../../src/apps/caption/captioner.js';
+import { createCaptionModel, loadCaptionModel, saveCaptionModel } from '../../src/model/caption-model.js';
+import { VlmError } from '../../src/util/errors.js';
 import { CaptionVocab, LANG_TOKEN } from '../../src/model/caption-vocab.js';
 import { initTf } from '../../src/model/tf.js';
 import { createRng } from '../../src/util/rng.js';
@@ -58,4 +63,36 @@ test('a two-decoder ensemble picks by the mean of both log-probabilities', async
   const c = tiny(3, ['a cat']);
   assert.throws(() => beamSearch(a, [map], { lang: 'en', beam: 1, ensemble: [c] }), /share the vocabulary/);
   for (const m of [a, b, c]) m.dispose();
+});
+
+test('a model folder whose caption.json names ensemble members decodes with them, and says so when one is missing', async () => {
+  await initTf();
+  const a = tiny(1);
+  const b = tiny(2);
+  const dir = mkdtempSync(join(tmpdir(), 'vlm-ens-'));
+  const other = mkdtempSync(join(tmpdir(), 'vlm-ens-b-'));
+  try {
+    saveCaptionModel(b, other);
+    copyFileSync(join(other, 'caption.safetensors'), join(dir, 'caption-2.safetensors'));
+    saveCaptionModel(a, dir, { decode: { beam: 2, ensemble: ['caption-2.safetensors'] } });
+    const rng = createRng(9);
+    const maps = [0, 1].map(() => Float32Array.from({ length: 32 }, () => rng() * 2));
+    const A = await loadCaptionModel(dir);
+    const B = await loadCaptionModel(dir, 'caption-2.safetensors');
+    const want = beamSearch(A, maps, { lang: 'en', beam: 2, ensemble: [B] }).map((bs) => bs.map((h) => h.text));
+    const alone = beamSearch(A, maps, { lang: 'en', beam: 2 }).map((bs) => bs.map((h) => h.text));
+    assert.notDeepEqual(want, alone, 'the member should change the beams for this check to mean something');
+    const cap = await loadCaptioner(dir);
+    assert.deepEqual(cap.beams(maps, { lang: 'en' }).map((bs) => bs.map((h) => h.text)), want);
+    await cap.dispose();
+    A.dispose();
+    B.dispose();
+    unlinkSync(join(dir, 'caption-2.safetensors'));
+    await assert.rejects(loadCaptioner(dir), (e: unknown) => e instanceof VlmError && /caption-2\.safetensors is missing/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
+    a.dispose();
+    b.dispose();
+  }
 });

@@ -67,6 +67,14 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
   const dir = resolve(modelDir ?? defaultModelDir);
   const model = await loadCaptionModel(dir);
   const dec = model.config.decode ?? {};
+  // Ensemble members named by caption.json: beam search averages their log-probabilities with the main decoder's.
+  const members: CaptionModel[] = [];
+  try {
+    for (const f of dec.ensemble ?? []) members.push(await loadCaptionModel(dir, f));
+  } catch (e) {
+    for (const m of [model, ...members]) m.dispose();
+    throw e;
+  }
   let extractor: MapExtractor | undefined;
   let detector: Promise<Detector> | undefined;
   let encoder: Promise<Encoder> | undefined;
@@ -91,7 +99,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
       beam: beam ?? dec.beam ?? 3,
       lengthAlpha: opts.lengthAlpha ?? dec.length_alpha ?? 0.7,
       noRepeatNgram: opts.noRepeatNgram ?? dec.no_repeat_ngram ?? 3,
-      ensemble: opts.ensemble,
+      ensemble: opts.ensemble ?? members,
     });
   };
 
@@ -133,7 +141,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
       await extractor?.dispose();
       if (detector) (await detector).dispose();
       if (encoder) await (await encoder).dispose();
-      model.dispose();
+      for (const m of [model, ...members]) m.dispose();
     },
   };
 }
