@@ -89,8 +89,9 @@ for (const beam of nums(values.beams!)) {
     const rescored = sb.beams.map((bs) => bs.map((h) => ({ ...h, score: h.logp / lengthPenalty(h.ids.length + 1, alpha) })));
     for (const w of nums(values.weights!)) {
       for (const c of nums(values.consensus!)) for (const w2 of nums(values.weights2!)) {
-        const both = second ? cos.map((cs, i) => cs.map((x, k) => x + (w2 * second.scale * second.cos[i][k]) / Math.max(1e-9, w * scale))) : cos;
-        const picks = rescored.map((bs, i) => bs[rerankBest(bs, both[i], scale, w, c, agree[i])]?.text ?? '');
+        // The contrastive term of each candidate, weighted: w x scale x cosine (+ the second model's, likewise).
+        const term = cos.map((cs, i) => cs.map((x, k) => w * scale * x + (second ? w2 * second.scale * second.cos[i][k] : 0)));
+        const picks = rescored.map((bs, i) => bs[rerankBest(bs, term[i], 1, 1, c, agree[i])]?.text ?? '');
         const sc = scoreCaptions(picks, sb.refs, lang);
         const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);
         rows.push({ length_alpha: alpha, weight: w, consensus: c, ...(second ? { weight2: w2 } : {}), bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });

@@ -14,13 +14,18 @@ export interface CiderDocFreq {
 }
 
 export function ciderDocFreq(refs: string[][][], n = 4): CiderDocFreq {
+  return docFreqOfCounts(refs.map((rs) => rs.map((r) => ngramCounts(r, n))));
+}
+
+/** ciderDocFreq from n-gram counts already taken (ciderD counts each reference once, for both uses). */
+function docFreqOfCounts(refCounts: Map<string, number>[][]): CiderDocFreq {
   const df = new Map<string, number>();
-  for (const rs of refs) {
+  for (const rs of refCounts) {
     const seen = new Set<string>();
-    for (const r of rs) for (const g of ngramCounts(r, n).keys()) seen.add(g);
+    for (const c of rs) for (const g of c.keys()) seen.add(g);
     for (const g of seen) df.set(g, (df.get(g) ?? 0) + 1);
   }
-  return { df, sets: refs.length };
+  return { df, sets: refCounts.length };
 }
 
 /**
@@ -38,7 +43,7 @@ export function ciderD(hyps: string[][], refs: string[][][], opts: { n?: number;
   if (hyps.length !== refs.length) throw new Error(`CIDEr-D: ${hyps.length} candidates but ${refs.length} reference sets`);
   if (hyps.length === 0) return { score: 0, perImage: [] };
   const refCounts = refs.map((rs) => rs.map((r) => ngramCounts(r, N)));
-  const { df, sets } = opts.docFreq ?? ciderDocFreq(refs, N);
+  const { df, sets } = opts.docFreq ?? docFreqOfCounts(refCounts);
   const refLen = Math.log(sets);
   const toVec = (counts: Map<string, number>): TfIdf => {
     const vec = Array.from({ length: N }, () => new Map<string, number>());
