@@ -15,11 +15,15 @@
  *   --ensemble DIR  beam search on the mean log-probabilities of both decoders
  * --decoder DIR studies another caption decoder (e.g. a training run's best/) with --model's contrastive model;
  * --record NAME saves under that name instead (models/<model>/eval/NAME.json).
+ * --memory-k 10,15,25 --memory-weights 0,4,8   adds + q x consensus with the captions of the image's k nearest
+ *   training images (the model folder's caption memory: node dist/scripts/caption-memory.js --model <model>).
  */
 import { parseArgs } from 'node:util';
 import { loadCaptioner } from '../src/apps/caption/captioner.js';
 import { loadCaptionModel } from '../src/model/caption-model.js';
-import { beamAgreement, rerankBest } from '../src/apps/caption/rerank.js';
+import { beamAgreement, rerankBest, rerankTerms } from '../src/apps/caption/rerank.js';
+import { readCaptionMemory } from '../src/apps/caption/caption-memory.js';
+import { loadEncoder } from '../src/encoders/load.js';
 import { beamCosines, splitBeams } from '../src/eval/caption-eval.js';
 import { lengthPenalty } from '../src/model/caption-beam.js';
 import { ciderD, metricTokens, scoreCaptions } from '../src/eval/caption-metrics/index.js';
@@ -44,6 +48,8 @@ const { values } = parseArgs({
     record: { type: 'string' },
     rerank2: { type: 'string' },
     weights2: { type: 'string', default: '0' },
+    'memory-k': { type: 'string', default: '15' },
+    'memory-weights': { type: 'string', default: '0' },
   },
 });
 const nums = (s: string) => s.split(',').map(Number);
@@ -55,6 +61,15 @@ const cap = await loadCaptioner(values.decoder ? resolveModelDir(values.decoder)
 const ensemble = values.ensemble ? [await loadCaptionModel(resolveModelDir(values.ensemble))] : undefined;
 // --pool DIR: each image's beam also gets the candidates of another decoder folder's beam (same vocabulary), one pool re-ranked
 const pool = values.pool ? await loadCaptioner(resolveModelDir(values.pool)) : undefined;
+// --memory-weights other than 0: the model folder's caption memory (built for its encoder)
+const memoryWeights = nums(values['memory-weights']!);
+const memory = memoryWeights.some((q) => q !== 0) ? await loadEncoder(modelDir).then(async (enc) => {
+  try {
+    return readCaptionMemory(modelDir, enc.id);
+  } finally {
+    await enc.dispose();
+  }
+}) : undefined;
 const r4 = (x: number) => +x.toFixed(4);
 const studies = [];
 // image embeddings are the same for every beam width: computed once
@@ -70,7 +85,9 @@ for (const beam of nums(values.beams!)) {
       return [...bs, ...other.beams[i].filter((h) => !seen.has(h.text))];
     });
   }
-  const { cos, scale } = await beamCosines(modelDir, sb, lang, embeddings);
+  const { cos, scale, images } = await beamCosines(modelDir, sb, lang, embeddings);
+  const memoryKs = memory ? nums(values['memory-k']!) : [0];
+  const memScores = new Map(memoryKs.map((k) => [k, memory ? sb.beams.map((bs, i) => memory.consensus(bs.map((h) => h.text), images[i], lang, k)) : undefined]));
   // --rerank2 DIR: a second contrastive model's cosines, added at --weights2 x its logit scale
   const second = values.rerank2 ? await beamCosines(resolveModelDir(values.rerank2), sb, lang, embeddings2) : undefined;
   const agree = sb.beams.map(beamAgreement);
@@ -88,13 +105,15 @@ for (const beam of nums(values.beams!)) {
   for (const alpha of values.alphas ? nums(values.alphas) : [baseAlpha]) {
     const rescored = sb.beams.map((bs) => bs.map((h) => ({ ...h, score: h.logp / lengthPenalty(h.ids.length + 1, alpha) })));
     for (const w of nums(values.weights!)) {
-      for (const c of nums(values.consensus!)) for (const w2 of nums(values.weights2!)) {
-        // The contrastive term of each candidate, weighted: w x scale x cosine (+ the second model's, likewise).
-        const term = cos.map((cs, i) => cs.map((x, k) => w * scale * x + (second ? w2 * second.scale * second.cos[i][k] : 0)));
+      for (const c of nums(values.consensus!)) for (const w2 of nums(values.weights2!)) for (const mk of memoryKs) for (const q of memory ? memoryWeights : [0]) {
+        if (q === 0 && mk !== memoryKs[0]) continue; // without the memory, k changes nothing
+        // The contrastive term of each candidate, weighted: w x scale x cosine (+ the second model's, likewise; + the memory's consensus).
+        const ms = memScores.get(mk);
+        const term = cos.map((cs, i) => rerankTerms(cs, scale, w, ms ? { scores: ms[i], weight: q } : undefined).map((x, k) => x + (second ? w2 * second.scale * second.cos[i][k] : 0)));
         const picks = rescored.map((bs, i) => bs[rerankBest(bs, term[i], 1, 1, c, agree[i])]?.text ?? '');
         const sc = scoreCaptions(picks, sb.refs, lang);
         const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);
-        rows.push({ length_alpha: alpha, weight: w, consensus: c, ...(second ? { weight2: w2 } : {}), bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });
+        rows.push({ length_alpha: alpha, weight: w, consensus: c, ...(second ? { weight2: w2 } : {}), ...(memory ? { memory_k: mk, memory_weight: q } : {}), bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });
       }
     }
   }
@@ -105,9 +124,9 @@ for (const beam of nums(values.beams!)) {
 await cap.dispose();
 await pool?.dispose();
 ensemble?.forEach((m) => m.dispose());
-const result = { task: 'caption-decode-study', dataset: 'flickr8k', split: 'dev', lang, ...(values.decoder ? { decoder: values.decoder } : {}), ...(values.ensemble ? { ensemble: values.ensemble } : {}), ...(values.pool ? { pool: values.pool } : {}), ...(values.rerank2 ? { rerank2: values.rerank2 } : {}), studies };
+const result = { task: 'caption-decode-study', dataset: 'flickr8k', split: 'dev', lang, ...(values.decoder ? { decoder: values.decoder } : {}), ...(values.ensemble ? { ensemble: values.ensemble } : {}), ...(values.pool ? { pool: values.pool } : {}), ...(values.rerank2 ? { rerank2: values.rerank2 } : {}), ...(memory ? { memory: { images: memory.size, source: memory.data.source } } : {}), studies };
 console.log(JSON.stringify(result));
 if (values.save) {
-  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${values.alphas ? ` --alphas ${values.alphas}` : ''}${values.decoder ? ` --decoder ${values.decoder}` : ''}${values.ensemble ? ` --ensemble ${values.ensemble}` : ''}${values.pool ? ` --pool ${values.pool}` : ''}${values.rerank2 ? ` --rerank2 ${values.rerank2} --weights2 ${values.weights2}` : ''}${limit ? ` --limit ${limit}` : ''}${values.record ? ` --record ${values.record}` : ''} --save`;
+  const cmd = `node dist/scripts/caption-decode-study.js --model ${modelArg(modelDir)} --lang ${lang} --beams ${values.beams} --weights ${values.weights} --consensus ${values.consensus}${values.alphas ? ` --alphas ${values.alphas}` : ''}${values.decoder ? ` --decoder ${values.decoder}` : ''}${values.ensemble ? ` --ensemble ${values.ensemble}` : ''}${values.pool ? ` --pool ${values.pool}` : ''}${values.rerank2 ? ` --rerank2 ${values.rerank2} --weights2 ${values.weights2}` : ''}${memory ? ` --memory-k ${values['memory-k']} --memory-weights ${values['memory-weights']}` : ''}${limit ? ` --limit ${limit}` : ''}${values.record ? ` --record ${values.record}` : ''} --save`;
   saveEvalResult(modelDir, values.record ?? `caption-decode-dev-${lang}`, result, cmd);
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CaptionDecoderConfig } from '../model/caption-config.js';
 import type { CardSection, EvalRecord } from './model-card.js';
 import { loadEvalResults } from './model-card.js';
 import type { CaptionScores } from './caption-metrics/index.js';
@@ -15,7 +16,7 @@ interface CaptionResultShape {
   n_images: number;
   beam: number;
   scores: CaptionScores;
-  rerank?: { weight: number; consensus?: number; scores: CaptionScores };
+  rerank?: { weight: number; consensus?: number; scores: CaptionScores; memory?: { k: number; weight: number; images: number } };
   captions: { image: string; text: string; reranked?: string }[];
 }
 
@@ -41,9 +42,10 @@ export function captionCardSections(modelDir: string): CardSection[] {
     if (!rec) continue;
     const r = rec.result as unknown as CaptionResultShape;
     rows.push(scoreRow(`${lang}, beam`, rec, r.scores, r.beam));
-    if (r.rerank) rows.push(scoreRow(`${lang}, beam + re-rank (w = ${r.rerank.weight}${r.rerank.consensus ? `, consensus ${r.rerank.consensus}` : ''})`, rec, r.rerank.scores, r.beam));
+    const mem = r.rerank?.memory ? `, memory ${r.rerank.memory.weight} with k = ${r.rerank.memory.k}` : '';
+    if (r.rerank) rows.push(scoreRow(`${lang}, beam + re-rank (w = ${r.rerank.weight}${r.rerank.consensus ? `, consensus ${r.rerank.consensus}` : ''}${mem})`, rec, r.rerank.scores, r.beam));
   }
-  let config: { training?: Record<string, unknown>; d_model?: number; layers?: number; heads?: number; vocab?: { en: string[]; zh: string[] }; detector?: { tokens: number } } = {};
+  let config: { decode?: CaptionDecoderConfig['decode']; training?: Record<string, unknown>; d_model?: number; layers?: number; heads?: number; vocab?: { en: string[]; zh: string[] }; detector?: { tokens: number } } = {};
   const cfgPath = join(modelDir, 'caption.json');
   if (existsSync(cfgPath)) config = JSON.parse(readFileSync(cfgPath, 'utf8'));
   const t = config.training ?? {};
@@ -71,6 +73,10 @@ export function captionCardSections(modelDir: string): CardSection[] {
     return lines.join('\n');
   });
 
+  const m = config.decode?.memory;
+  // the caption memory (caption_memory.json): consensus with the captions of the nearest Flickr8k train images
+  const memoryText = m ? `; with the caption memory, the candidate's CIDEr-D against the captions of the image's ${m.k} nearest
+Flickr8k train images (caption_memory.json, built by \`node dist/scripts/caption-memory.js\`)` : '';
   const det = config.detector ? ` and ${config.detector.tokens} tokens of CenterNet COCO class evidence (the 160-float detector row)` : '';
   const warm = typeof t.init_from === 'string' ? ` It was warm-started from the decoder in ${t.init_from}.` : '';
   const text = `A small Transformer decoder (${config.layers ?? '?'} layers, d_model ${config.d_model ?? '?'}, ${config.heads ?? '?'} heads) with
@@ -81,7 +87,7 @@ the checkpoint was selected by greedy CIDEr-D on the first dev images (never tes
 ${String(t.steps ?? '?')} steps (${String(t.epochs_run ?? '?')} passes over the train images per language), stop: ${String(t.stop ?? '?')}.${warm}
 Weights: caption.json + caption.safetensors. Decoding: beam search with GNMT length normalisation and no repeated
 trigrams; re-ranking adds the contrastive model's image-text score (and, with consensus, the candidate's agreement with
-the rest of its beam), with weights chosen on dev. Chinese is scored on characters.
+the rest of its beam${memoryText}), with weights chosen on dev. Chinese is scored on characters.
 
 Flickr8k **test** (1,000 images, 5 references each; coco-caption definitions of BLEU, ROUGE-L and CIDEr-D):
 

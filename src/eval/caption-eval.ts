@@ -1,5 +1,5 @@
 import type { CaptionerInternals } from '../apps/caption/captioner.js';
-import { beamAgreement, rerankBest } from '../apps/caption/rerank.js';
+import { beamAgreement, rerankBest, rerankTerms } from '../apps/caption/rerank.js';
 import { dot } from '../encoders/encoder.js';
 import type { BeamHypothesis } from '../model/caption-beam.js';
 import type { CaptionModel } from '../model/caption-model.js';
@@ -25,7 +25,11 @@ export interface CaptionEvalResult {
   tokens: string;
   scores: CaptionScores;
   /** Same beams, final pick re-ranked by the contrastive model (when measured). */
-  rerank?: { weight: number; consensus: number; scores: CaptionScores; image_features: string; sweep: { weight: number; bleu4: number; ciderD: number }[] };
+  rerank?: {
+    weight: number; consensus: number; scores: CaptionScores; image_features: string; sweep: { weight: number; bleu4: number; ciderD: number }[];
+    /** the caption memory's k and weight when it took part (caption.json decode.memory) */
+    memory?: { k: number; weight: number; images: number };
+  };
   seconds: number;
   /** Generated captions, in split order. */
   captions: { image: string; text: string; reranked?: string }[];
@@ -99,7 +103,7 @@ export async function beamCosines(
   lang: CaptionLang,
   /** Image embeddings kept between calls on the same images (e.g. several beam widths). */
   memo: { images?: Float32Array[]; source?: string } = {},
-): Promise<{ cos: number[][]; scale: number; source: string }> {
+): Promise<{ cos: number[][]; scale: number; source: string; images: Float32Array[] }> {
   const vlm = await loadVlmModel(modelDir);
   try {
     const scale = vlm.model.logitScale().dataSync()[0];
@@ -126,7 +130,7 @@ export async function beamCosines(
     memo.images = imgEmb;
     memo.source = source;
     const cos = sb.beams.map((bs, i) => vlm.embedTexts(bs.map((h) => h.text || ' '), lang).map((e) => dot(imgEmb[i], e)));
-    return { cos, scale, source };
+    return { cos, scale, source, images: imgEmb };
   } finally {
     vlm.dispose();
   }
@@ -138,7 +142,7 @@ export async function beamCosines(
  */
 export async function evalCaptions(
   cap: CaptionerInternals,
-  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam?: number; rerank?: boolean; rerankWeight?: number; consensus?: number; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean; modelDir: string },
+  opts: { split: 'dev' | 'test'; lang: CaptionLang; beam?: number; rerank?: boolean; rerankWeight?: number; consensus?: number; memory?: boolean; limit?: number; lengthAlpha?: number; noRepeatNgram?: number; quiet?: boolean; modelDir: string },
 ): Promise<CaptionEvalResult> {
   const t0 = Date.now();
   const beam = opts.beam ?? cap.model.config.decode?.beam ?? 3;
@@ -150,15 +154,20 @@ export async function evalCaptions(
   let reranked: string[] = [];
   let rerank: CaptionEvalResult['rerank'];
   if (opts.rerank) {
-    const { cos, scale, source } = await beamCosines(opts.modelDir, sb, opts.lang);
+    const { cos, scale, source, images } = await beamCosines(opts.modelDir, sb, opts.lang);
     const agree = consensus !== 0 ? sb.beams.map(beamAgreement) : undefined;
-    const pick = (w: number) => sb.beams.map((bs, i) => bs[rerankBest(bs, cos[i], scale, w, consensus, agree?.[i])]?.text ?? '');
+    const mem = (opts.memory ?? true) ? await cap.memoryFor(opts.lang) : undefined;
+    const memScores = mem && sb.beams.map((bs, i) => mem.memory.consensus(bs.map((h) => h.text), images[i], opts.lang, mem.k));
+    const pick = (w: number) => sb.beams.map((bs, i) => {
+      const terms = rerankTerms(cos[i], scale, w, mem && memScores ? { scores: memScores[i], weight: mem.weight } : undefined);
+      return bs[rerankBest(bs, terms, 1, 1, consensus, agree?.[i])]?.text ?? '';
+    });
     const sweep = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5].map((w) => {
       const sc = scoreCaptions(pick(w), refs, opts.lang);
       return { weight: w, bleu4: +sc.bleu4.toFixed(4), ciderD: +sc.ciderD.toFixed(4) };
     });
     reranked = pick(weight);
-    rerank = { weight, consensus, scores: scoreCaptions(reranked, refs, opts.lang), image_features: source, sweep };
+    rerank = { weight, consensus, scores: scoreCaptions(reranked, refs, opts.lang), image_features: source, sweep, ...(mem ? { memory: { k: mem.k, weight: mem.weight, images: mem.memory.size } } : {}) };
   }
   const result: CaptionEvalResult = {
     task: 'caption',

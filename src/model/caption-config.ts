@@ -25,9 +25,14 @@ export interface CaptionDecoderConfig {
   vocab: { specials: string[]; en: string[]; zh: string[] };
   /**
    * Decoding defaults chosen on the dev split. `ensemble`: more weight files in the folder (decoders of this same
-   * config) whose log-probabilities beam search averages with the main one's.
+   * config) whose log-probabilities beam search averages with the main one's. `memory`: re-ranking also weighs each
+   * candidate's consensus with the captions of the image's k nearest training images (caption-memory.ts), at a
+   * weight per language (a language without one does not use the memory).
    */
-  decode?: { beam?: number; length_alpha?: number; no_repeat_ngram?: number; rerank_weight?: number; rerank?: boolean; consensus?: number; ensemble?: string[] };
+  decode?: {
+    beam?: number; length_alpha?: number; no_repeat_ngram?: number; rerank_weight?: number; rerank?: boolean; consensus?: number; ensemble?: string[];
+    memory?: { k: number; weight: Partial<Record<'en' | 'zh', number>> };
+  };
   training?: Record<string, unknown>;
 }
 
@@ -43,6 +48,10 @@ export function checkCaptionConfig(c: Partial<CaptionDecoderConfig>, source: str
   if (c.detector && (c.detector.kind !== 'centernet' || !(c.detector.dim > 0) || !Number.isInteger(c.detector.tokens) || c.detector.tokens < 1)) bad('detector must be { kind: "centernet", dim > 0, tokens >= 1 }');
   const ens = c.decode?.ensemble;
   if (ens !== undefined && (!Array.isArray(ens) || ens.some((f) => typeof f !== 'string' || !/^[\w.-]+\.safetensors$/.test(f)))) bad('decode.ensemble must list .safetensors file names in the model folder');
+  const mem = c.decode?.memory;
+  if (mem !== undefined && (!Number.isInteger(mem?.k) || mem.k < 1 || typeof mem.weight !== 'object' || !Object.entries(mem.weight ?? {}).every(([l, w]) => (l === 'en' || l === 'zh') && Number.isFinite(w) && w >= 0))) {
+    bad('decode.memory must be { k: integer >= 1, weight: { en?: number >= 0, zh?: number >= 0 } }');
+  }
   if (!c.vocab || !Array.isArray(c.vocab.en) || !Array.isArray(c.vocab.zh)) bad('vocab.en and vocab.zh must be arrays');
   return c as CaptionDecoderConfig;
 }

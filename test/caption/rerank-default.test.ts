@@ -24,3 +24,33 @@ test('caption decoding defaults: the model decides re-ranking unless the caller 
     await cap.dispose();
   }
 });
+
+/** models/coco ships a caption memory of its own train images: re-ranking weighs consensus with the nearest ones' captions. */
+test('caption memory of models/coco: neighbours of a photo describe the same scene; memory: false leaves it out', async () => {
+  const photo = join(repoRoot, 'assets', 'demo', 'horses.jpg');
+  const cap = await loadCaptioner(resolveModelDir('coco'));
+  try {
+    const mem = await cap.memoryFor('en');
+    assert.ok(mem, 'models/coco re-ranks English with its caption memory');
+    assert.equal(mem.memory.size, 6000, 'every Flickr8k train image, no dev or test image');
+    const { loadEncoder } = await import('../../src/encoders/load.js');
+    const enc = await loadEncoder(resolveModelDir('coco'));
+    try {
+      const [emb] = await enc.embedImages([photo]);
+      const near = mem.memory.neighbours(emb, mem.k).map((i) => mem.memory.data.captions.en![i].join(' ').toLowerCase());
+      const horses = near.filter((c) => /horse|pony/.test(c)).length;
+      assert.ok(horses >= mem.k / 2, `${horses} of the ${mem.k} nearest train images have horses in their captions`);
+      const [a, b] = mem.memory.consensus(['two horses in a field', 'a man rides a bike down the street'], emb, 'en', mem.k);
+      assert.ok(a > 2 * b, `consensus: horses ${a}, bike ${b}`);
+    } finally {
+      await enc.dispose();
+    }
+    const beams = cap.beams(await cap.inputs([photo]), { lang: 'en' });
+    const [withMemory] = await cap.rerank([photo], beams, 'en');
+    const [without] = await cap.rerank([photo], beams, 'en', undefined, undefined, false);
+    assert.equal((await cap.captionImages([photo], { lang: 'en' }))[0].text, withMemory.text, 'captions re-rank with the memory by default');
+    assert.equal((await cap.captionImages([photo], { lang: 'en', memory: false }))[0].text, without.text);
+  } finally {
+    await cap.dispose();
+  }
+});

@@ -10,7 +10,8 @@ import { defaultModelDir } from '../../util/paths.js';
 import { openMapExtractor, type MapExtractor } from './image-maps.js';
 import { memoryRow } from '../../model/caption-config.js';
 import type { Detector } from '../../model/detector.js';
-import { rerankBest } from './rerank.js';
+import { rerankBest, rerankTerms } from './rerank.js';
+import { readCaptionMemory, type CaptionMemory } from './caption-memory.js';
 
 export interface CaptionOptions {
   lang?: 'en' | 'zh';
@@ -20,6 +21,11 @@ export interface CaptionOptions {
   rerank?: boolean;
   /** Weight of the beam's consensus (minimum Bayes risk) in the final pick; default from caption.json (0: off). */
   consensus?: number;
+  /**
+   * When re-ranking, also weigh each candidate's consensus with the captions of the image's nearest training images
+   * (the caption memory), if caption.json sets it up for the language (default true).
+   */
+  memory?: boolean;
 }
 
 export interface CaptionResult {
@@ -43,8 +49,13 @@ export interface CaptionerInternals extends Captioner {
   inputs(images: ImageInput[]): Promise<Float32Array[]>;
   /** Final beams for precomputed input rows, best first. */
   beams(maps: Float32Array[], opts: CaptionOptions & { lengthAlpha?: number; noRepeatNgram?: number; ensemble?: CaptionModel[] }): BeamHypothesis[][];
-  /** Pick one hypothesis per image by re-ranking (encoder loaded on first use), with the beam's consensus at weight `consensus`. */
-  rerank(images: ImageInput[], beams: BeamHypothesis[][], lang: CaptionLang, weight?: number, consensus?: number): Promise<BeamHypothesis[]>;
+  /**
+   * Pick one hypothesis per image by re-ranking (encoder loaded on first use), with the beam's consensus at weight
+   * `consensus` and the caption memory when caption.json sets it up for `lang` and `memory` is not false.
+   */
+  rerank(images: ImageInput[], beams: BeamHypothesis[][], lang: CaptionLang, weight?: number, consensus?: number, memory?: boolean): Promise<BeamHypothesis[]>;
+  /** The caption memory's weight and k for a language, and the memory (loaded on first use); undefined when caption.json sets none. */
+  memoryFor(lang: CaptionLang): Promise<{ memory: CaptionMemory; k: number; weight: number } | undefined>;
 }
 
 export function confidence(h: BeamHypothesis): number {
@@ -103,9 +114,19 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
     });
   };
 
-  const rerank: CaptionerInternals['rerank'] = async (images, bs, lang, weight = dec.rerank_weight ?? 0.05, consensus = dec.consensus ?? 0) => {
-    encoder ??= import('../../encoders/load.js').then((m) => m.loadEncoder(dir));
-    const enc = await encoder;
+  const loadEnc = () => (encoder ??= import('../../encoders/load.js').then((m) => m.loadEncoder(dir)));
+  let memory: Promise<CaptionMemory> | undefined;
+  const memoryFor: CaptionerInternals['memoryFor'] = async (lang) => {
+    const weight = dec.memory?.weight[lang];
+    if (!dec.memory || weight === undefined) return undefined;
+    const enc = await loadEnc();
+    memory ??= Promise.resolve().then(() => readCaptionMemory(dir, enc.id));
+    return { memory: await memory, k: dec.memory.k, weight };
+  };
+
+  const rerank: CaptionerInternals['rerank'] = async (images, bs, lang, weight = dec.rerank_weight ?? 0.05, consensus = dec.consensus ?? 0, useMemory = true) => {
+    const enc = await loadEnc();
+    const mem = useMemory ? await memoryFor(lang) : undefined;
     const imgEmb = await enc.embedImages(images);
     const out: BeamHypothesis[] = [];
     for (let i = 0; i < bs.length; i++) {
@@ -115,7 +136,9 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
         continue;
       }
       const txt = await enc.embedTexts(hs.map((h) => h.text), { lang });
-      out.push(hs[rerankBest(hs, txt.map((t) => dot(imgEmb[i], t)), enc.logitScale ?? 1, weight, consensus)]);
+      const scores = mem?.memory.consensus(hs.map((h) => h.text), imgEmb[i], lang, mem.k);
+      const terms = rerankTerms(txt.map((t) => dot(imgEmb[i], t)), enc.logitScale ?? 1, weight, scores && mem ? { scores, weight: mem.weight } : undefined);
+      out.push(hs[rerankBest(hs, terms, 1, 1, consensus)]);
     }
     return out;
   };
@@ -125,6 +148,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
     inputs,
     beams,
     rerank,
+    memoryFor,
     async captionImages(images, opts = {}) {
       const { lang } = checkOpts(opts);
       if (images.length === 0) return [];
@@ -133,7 +157,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
       // re-ranking is on when asked for, else when the model's decoding defaults (chosen on dev) say so
       const consensus = opts.consensus ?? dec.consensus ?? 0;
       const picked = (opts.rerank ?? dec.rerank)
-        ? await rerank(images, bs, lang, undefined, consensus)
+        ? await rerank(images, bs, lang, undefined, consensus, opts.memory ?? true)
         : bs.map((b) => b[rerankBest(b, b.map(() => 0), 1, 0, consensus)]);
       return picked.map((h) => ({ text: h.text, score: confidence(h) }));
     },

@@ -22,3 +22,12 @@ export function rerankBest(hyps: BeamHypothesis[], cosines: number[], logitScale
   for (let i = 1; i < s.length; i++) if (s[i] > s[best]) best = i;
   return best;
 }
+
+/**
+ * Each candidate's re-ranking term beside its decoder score: weight x the encoder's logit scale x cosine(image,
+ * caption), plus memory.weight x its consensus with the captions of the image's nearest training images
+ * (CaptionMemory.consensus). Pass the result to rerankBest with logit scale 1 and weight 1.
+ */
+export function rerankTerms(cosines: number[], logitScale: number, weight: number, memory?: { scores: number[]; weight: number }): number[] {
+  return cosines.map((c, i) => weight * logitScale * c + (memory ? memory.weight * memory.scores[i] : 0));
+}
