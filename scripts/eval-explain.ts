@@ -28,7 +28,7 @@ import { loadEvalResults, saveEvalResult } from '../src/eval/model-card.js';
 import { loadFlickr8k } from '../src/train/datasets/flickr8k.js';
 import { loadGtsrb } from '../src/train/datasets/gtsrb.js';
 import { VlmError } from '../src/util/errors.js';
-import { defaultModelDir } from '../src/util/paths.js';
+import { defaultModelDir, resolveModelDir } from '../src/util/paths.js';
 import { progress } from '../src/util/progress.js';
 import { createRng } from '../src/util/rng.js';
 
@@ -43,7 +43,7 @@ const nPairs = Number(values.pairs), nComp = Number(values.composites), seed = N
 // --dev and --dev-cache take several seeds (2,3): the same study on each seed's composites
 const seeds = values.seed!.split(',').map(Number);
 if (seeds.some((x) => !Number.isInteger(x)) || (seeds.length > 1 && !values.dev && !values['dev-cache'])) throw new VlmError('--seed: one integer (several, comma-separated, only with --dev or --dev-cache)');
-const modelDir = values.model ?? defaultModelDir;
+const modelDir = values.model ? resolveModelDir(values.model) : defaultModelDir;
 const only = values.only as 'dense' | 'occlusion' | undefined;
 if (only !== undefined && only !== 'dense' && only !== 'occlusion') throw new VlmError('--only must be dense or occlusion');
 const base = `nice -n 10 node dist/scripts/eval-explain.js --pairs ${nPairs} --composites ${nComp} --seed ${seed} --steps ${steps}${values.model ? ` --model ${values.model}` : ''}`;
@@ -54,7 +54,7 @@ const POINTING_TEXT = 'a traffic sign';
 const TOLERANCE = 15;
 
 const cmdDev = () => `nice -n 15 node dist/scripts/eval-explain.js --dev --composites ${nComp} --seed ${values.seed} --sides ${values.sides} --flips ${values.flips} --occlusions ${values.occlusions}${values.crops ? ` --crops ${values.crops}` : ''}${values.model ? ` --model ${values.model}` : ''}`;
-const encoder = await loadEncoder(values.model);
+const encoder = await loadEncoder(modelDir);
 const dense = await explainerFor(encoder, modelDir);
 if (!dense) throw new VlmError(`${modelDir} is not a vlm model folder: the dense method cannot be evaluated`);
 if (values['dev-cache']) {

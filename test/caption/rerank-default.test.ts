@@ -27,7 +27,7 @@ test('caption decoding defaults: the model decides re-ranking unless the caller 
 
 /** models/coco ships a caption memory of its own train images: re-ranking weighs consensus with the nearest ones' captions. */
 test('caption memory of models/coco: neighbours of a photo describe the same scene; memory: false leaves it out', async () => {
-  const photo = join(repoRoot, 'assets', 'demo', 'horses.jpg');
+  const [dog, kites] = ['dog-pekingese.jpg', 'kites-beach.jpg'].map((f) => join(repoRoot, 'assets', 'demo', f));
   const cap = await loadCaptioner(resolveModelDir('coco'));
   try {
     const mem = await cap.memoryFor('en');
@@ -36,20 +36,23 @@ test('caption memory of models/coco: neighbours of a photo describe the same sce
     const { loadEncoder } = await import('../../src/encoders/load.js');
     const enc = await loadEncoder(resolveModelDir('coco'));
     try {
-      const [emb] = await enc.embedImages([photo]);
-      const near = mem.memory.neighbours(emb, mem.k).map((i) => mem.memory.data.captions.en![i].join(' ').toLowerCase());
-      const horses = near.filter((c) => /horse|pony/.test(c)).length;
-      assert.ok(horses >= mem.k / 2, `${horses} of the ${mem.k} nearest train images have horses in their captions`);
-      const [a, b] = mem.memory.consensus(['two horses in a field', 'a man rides a bike down the street'], emb, 'en', mem.k);
-      assert.ok(a > 2 * b, `consensus: horses ${a}, bike ${b}`);
+      const [d, k] = await enc.embedImages([dog, kites]);
+      const near = (e: Float32Array, re: RegExp) => mem.memory.neighbours(e, mem.k).filter((i) => re.test(mem.memory.data.captions.en![i].join(' ').toLowerCase())).length;
+      // a quarter of the train images have a dog in their captions; the dog photo's neighbours nearly all do
+      assert.ok(near(d, /dog|puppy/) >= 0.8 * mem.k, `${near(d, /dog|puppy/)} of the ${mem.k} nearest train images of the dog photo show dogs`);
+      assert.ok(near(k, /beach|sand|ocean/) >= 0.5 * mem.k && near(k, /dog|puppy/) <= 0.2 * mem.k, 'the beach photo\'s neighbours are beaches');
+      const sentences = ['a small dog sits on the grass', 'people fly kites on the beach'];
+      const [dd, dk] = mem.memory.consensus(sentences, d, 'en', mem.k);
+      const [kd, kk] = mem.memory.consensus(sentences, k, 'en', mem.k);
+      assert.ok(dd > 3 * dk && kk > 3 * kd, `consensus: dog photo ${dd} / ${dk}, beach photo ${kd} / ${kk}`);
     } finally {
       await enc.dispose();
     }
-    const beams = cap.beams(await cap.inputs([photo]), { lang: 'en' });
-    const [withMemory] = await cap.rerank([photo], beams, 'en');
-    const [without] = await cap.rerank([photo], beams, 'en', undefined, undefined, false);
-    assert.equal((await cap.captionImages([photo], { lang: 'en' }))[0].text, withMemory.text, 'captions re-rank with the memory by default');
-    assert.equal((await cap.captionImages([photo], { lang: 'en', memory: false }))[0].text, without.text);
+    const beams = cap.beams(await cap.inputs([dog]), { lang: 'en' });
+    const [withMemory] = await cap.rerank([dog], beams, 'en');
+    const [without] = await cap.rerank([dog], beams, 'en', undefined, undefined, false);
+    assert.equal((await cap.captionImages([dog], { lang: 'en' }))[0].text, withMemory.text, 'captions re-rank with the memory by default');
+    assert.equal((await cap.captionImages([dog], { lang: 'en', memory: false }))[0].text, without.text);
   } finally {
     await cap.dispose();
   }
