@@ -6,12 +6,13 @@ import { libraryBench } from './library-bench.js';
 import { serverLoad } from './server-load.js';
 import { storeBench } from './store-bench.js';
 import { detectorBench } from './detector.js';
+import { captionSpeed } from './caption-speed.js';
 
 /**
  * `npm run bench [-- name ...]`: runs the named benchmarks (default: all) and writes bench/results/<name>.json.
  * Speed is measured here, never in timed unit tests.
  */
-const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput, onnxVsTransformersjs, libraryBench, storeBench, serverLoad, detectorBench];
+const BENCHMARKS: Benchmark[] = [coldStart, encoderThroughput, onnxVsTransformersjs, libraryBench, storeBench, serverLoad, detectorBench, captionSpeed];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -42,7 +42,14 @@ export function ciderD(hyps: string[][], refs: string[][][], opts: { n?: number;
   const sigma = opts.sigma ?? 6;
   if (hyps.length !== refs.length) throw new Error(`CIDEr-D: ${hyps.length} candidates but ${refs.length} reference sets`);
   if (hyps.length === 0) return { score: 0, perImage: [] };
-  const refCounts = refs.map((rs) => rs.map((r) => ngramCounts(r, N)));
+  // A reference set passed for several candidates (the same array, e.g. one image's neighbours for every beam
+  // candidate) is counted and weighted once; each occurrence still counts in the document frequencies.
+  const countsOf = new Map<string[][], Map<string, number>[]>();
+  const refCounts = refs.map((rs) => {
+    let c = countsOf.get(rs);
+    if (!c) countsOf.set(rs, (c = rs.map((r) => ngramCounts(r, N))));
+    return c;
+  });
   const { df, sets } = opts.docFreq ?? docFreqOfCounts(refCounts);
   const refLen = Math.log(sets);
   const toVec = (counts: Map<string, number>): TfIdf => {
@@ -73,11 +80,14 @@ export function ciderD(hyps: string[][], refs: string[][][], opts: { n?: number;
     }
     return sum / N;
   };
+  const vecsOf = new Map<Map<string, number>[], TfIdf[]>();
   const perImage = hyps.map((h, i) => {
     const hv = toVec(ngramCounts(h, N));
     const rs = refCounts[i];
     if (rs.length === 0) return 0;
-    const total = rs.reduce((s, rc) => s + sim(hv, toVec(rc)), 0);
+    let rv = vecsOf.get(rs);
+    if (!rv) vecsOf.set(rs, (rv = rs.map(toVec)));
+    const total = rv.reduce((s, r) => s + sim(hv, r), 0);
     return (total / rs.length) * 10;
   });
   return { score: perImage.reduce((a, b) => a + b, 0) / perImage.length, perImage };
