@@ -49,7 +49,7 @@ export function checkCaptionConfig(c: Partial<CaptionDecoderConfig>, source: str
   const ens = c.decode?.ensemble;
   if (ens !== undefined && (!Array.isArray(ens) || ens.some((f) => typeof f !== 'string' || !/^[\w.-]+\.safetensors$/.test(f)))) bad('decode.ensemble must list .safetensors file names in the model folder');
   const mem = c.decode?.memory;
-  if (mem !== undefined && (!Number.isInteger(mem?.k) || mem.k < 1 || typeof mem.weight !== 'object' || !Object.entries(mem.weight ?? {}).every(([l, w]) => (l === 'en' || l === 'zh') && Number.isFinite(w) && w >= 0))) {
+  if (mem !== undefined && (!Number.isInteger(mem?.k) || mem.k < 1 || !mem.weight || typeof mem.weight !== 'object' || !Object.entries(mem.weight).every(([l, w]) => (l === 'en' || l === 'zh') && Number.isFinite(w) && w >= 0))) {
     bad('decode.memory must be { k: integer >= 1, weight: { en?: number >= 0, zh?: number >= 0 } }');
   }
   if (!c.vocab || !Array.isArray(c.vocab.en) || !Array.isArray(c.vocab.zh)) bad('vocab.en and vocab.zh must be arrays');

@@ -82,7 +82,7 @@ test('caption.json decode.memory is checked', () => {
   const base = { format: 'vlm-caption-decoder', version: 1, d_model: 8, layers: 1, heads: 2, max_length: 4, map_shape: [1, 1, 2], vocab: { specials: [], en: [], zh: [] } } as never;
   const withMem = (memory: unknown) => checkCaptionConfig({ ...(base as object), decode: { memory } } as never, 'test');
   assert.doesNotThrow(() => withMem({ k: 15, weight: { en: 8 } }));
-  for (const bad of [{ k: 0, weight: { en: 1 } }, { k: 5 }, { k: 5, weight: { fr: 1 } }, { k: 5, weight: { en: -1 } }, 'yes']) {
+  for (const bad of [{ k: 0, weight: { en: 1 } }, { k: 5 }, { k: 5, weight: null }, { k: 5, weight: { fr: 1 } }, { k: 5, weight: { en: -1 } }, 'yes']) {
     assert.throws(() => withMem(bad), /decode\.memory must be/);
   }
 });
