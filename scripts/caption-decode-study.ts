@@ -110,7 +110,7 @@ for (const beam of nums(values.beams!)) {
         // The contrastive term of each candidate, weighted: w x scale x cosine (+ the second model's, likewise; + the memory's consensus).
         const ms = memScores.get(mk);
         const term = cos.map((cs, i) => rerankTerms(cs, scale, w, ms ? { scores: ms[i], weight: q } : undefined).map((x, k) => x + (second ? w2 * second.scale * second.cos[i][k] : 0)));
-        const picks = rescored.map((bs, i) => bs[rerankBest(bs, term[i], 1, 1, c, agree[i])]?.text ?? '');
+        const picks = rescored.map((bs, i) => bs[rerankBest(bs, term[i], c, agree[i])]?.text ?? '');
         const sc = scoreCaptions(picks, sb.refs, lang);
         const part = (a: number, b: number) => r4(scoreCaptions(picks.slice(a, b), sb.refs.slice(a, b), lang).ciderD);
         rows.push({ length_alpha: alpha, weight: w, consensus: c, ...(second ? { weight2: w2 } : {}), ...(memory ? { memory_k: mk, memory_weight: q } : {}), bleu4: r4(sc.bleu4), ciderD: r4(sc.ciderD), rougeL: r4(sc.rougeL), first_half: part(0, half), second_half: part(half, picks.length) });

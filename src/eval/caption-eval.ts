@@ -160,7 +160,7 @@ export async function evalCaptions(
     const memScores = mem && sb.beams.map((bs, i) => mem.memory.consensus(bs.map((h) => h.text), images[i], opts.lang, mem.k));
     const pick = (w: number) => sb.beams.map((bs, i) => {
       const terms = rerankTerms(cos[i], scale, w, mem && memScores ? { scores: memScores[i], weight: mem.weight } : undefined);
-      return bs[rerankBest(bs, terms, 1, 1, consensus, agree?.[i])]?.text ?? '';
+      return bs[rerankBest(bs, terms, consensus, agree?.[i])]?.text ?? '';
     });
     const sweep = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5].map((w) => {
       const sc = scoreCaptions(pick(w), refs, opts.lang);

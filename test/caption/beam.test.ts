@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lengthPenalty, repeatsNgram } from '../../src/model/caption-beam.js';
 import { CaptionVocab, END, LANG_TOKEN, UNK, chineseChars, englishWords } from '../../src/model/caption-vocab.js';
-import { rerankBest } from '../../src/apps/caption/rerank.js';
+import { rerankBest, rerankTerms } from '../../src/apps/caption/rerank.js';
 
 test('repeatsNgram blocks only exact repeats of the final n-gram', () => {
   assert.equal(repeatsNgram([5, 6, 7, 5, 6], 7, 3), true);
@@ -58,6 +58,6 @@ test('rerank adds weighted contrastive scores to the decoder scores', () => {
     { ids: [5], text: 'a', logp: -1, score: -1 },
     { ids: [6], text: 'b', logp: -1.2, score: -1.2 },
   ];
-  assert.equal(rerankBest(hyps, [0.1, 0.3], 10, 0), 0);
-  assert.equal(rerankBest(hyps, [0.1, 0.3], 10, 0.5), 1);
+  assert.equal(rerankBest(hyps, rerankTerms([0.1, 0.3], 10, 0)), 0);
+  assert.equal(rerankBest(hyps, rerankTerms([0.1, 0.3], 10, 0.5)), 1);
 });

@@ -28,7 +28,7 @@ test('rerankBest with a consensus weight moves the pick from a high-scoring outl
   const hyp = (ids: number[], score: number) => ({ ids, text: ids.join(' '), logp: score, score });
   const beam = [hyp([9, 8, 7], -0.5), hyp([1, 2, 3, 4], -0.6), hyp([1, 2, 3, 5], -0.7), hyp([1, 2, 3, 4, 6], -0.8)];
   const zeros = beam.map(() => 0);
-  assert.equal(rerankBest(beam, zeros, 1, 0), 0);
-  assert.equal(rerankBest(beam, zeros, 1, 0, 0), 0);
-  assert.equal(rerankBest(beam, zeros, 1, 0, 2), 1);
+  assert.equal(rerankBest(beam, zeros), 0);
+  assert.equal(rerankBest(beam, zeros, 0), 0);
+  assert.equal(rerankBest(beam, zeros, 2), 1);
 });

@@ -72,10 +72,10 @@ test('re-ranking terms: the memory consensus adds at its weight and can change t
   const hs = [hyp('first', -1), hyp('second', -1.2)];
   const cos = [0.3, 0.305];
   assert.deepEqual(rerankTerms(cos, 10, 2).map((x) => +x.toFixed(6)), [6, 6.1]);
-  assert.equal(rerankBest(hs, rerankTerms(cos, 10, 2), 1, 1), 0, 'the contrastive gain (0.1) does not pay for the decoder gap (0.2)');
+  assert.equal(rerankBest(hs, rerankTerms(cos, 10, 2)), 0, 'the contrastive gain (0.1) does not pay for the decoder gap (0.2)');
   const terms = rerankTerms(cos, 10, 2, { scores: [0.1, 0.4], weight: 2 });
   assert.deepEqual(terms.map((x) => +x.toFixed(6)), [6.2, 6.9]);
-  assert.equal(rerankBest(hs, terms, 1, 1), 1);
+  assert.equal(rerankBest(hs, terms), 1);
 });
 
 test('caption.json decode.memory is checked', () => {

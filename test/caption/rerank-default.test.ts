@@ -19,7 +19,7 @@ test('caption decoding defaults: the model decides re-ranking unless the caller 
     const beams = cap.beams(await cap.inputs(photos), { lang: 'en' });
     // without re-ranking and consensus each caption is the decoder's own best beam; without re-ranking only, the consensus pick
     assert.deepEqual(await texts(false, 0), beams.map((b) => b[0].text));
-    assert.deepEqual(await texts(false), beams.map((b) => b[rerankBest(b, b.map(() => 0), 1, 0, consensus)].text));
+    assert.deepEqual(await texts(false), beams.map((b) => b[rerankBest(b, b.map(() => 0), consensus)].text));
   } finally {
     await cap.dispose();
   }

@@ -138,7 +138,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
       const txt = await enc.embedTexts(hs.map((h) => h.text), { lang });
       const scores = mem?.memory.consensus(hs.map((h) => h.text), imgEmb[i], lang, mem.k);
       const terms = rerankTerms(txt.map((t) => dot(imgEmb[i], t)), enc.logitScale ?? 1, weight, scores && mem ? { scores, weight: mem.weight } : undefined);
-      out.push(hs[rerankBest(hs, terms, 1, 1, consensus)]);
+      out.push(hs[rerankBest(hs, terms, consensus)]);
     }
     return out;
   };
@@ -158,7 +158,7 @@ export async function loadCaptioner(modelDir?: string): Promise<CaptionerInterna
       const consensus = opts.consensus ?? dec.consensus ?? 0;
       const picked = (opts.rerank ?? dec.rerank)
         ? await rerank(images, bs, lang, undefined, consensus, opts.memory ?? true)
-        : bs.map((b) => b[rerankBest(b, b.map(() => 0), 1, 0, consensus)]);
+        : bs.map((b) => b[rerankBest(b, b.map(() => 0), consensus)]);
       return picked.map((h) => ({ text: h.text, score: confidence(h) }));
     },
     async dispose() {
